@@ -1,0 +1,73 @@
+"""Commands for administrators and scripts: flask --app portal <command>."""
+import sys
+
+import click
+from flask import Flask, current_app
+
+from portal.domain.accounts.models import Role
+from portal.domain.errors import DomainError
+from portal.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+
+
+@click.command("migrate")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def migrate_command(revision: str) -> None:
+    """Create or upgrade the database schema."""
+    from portal.migrations import upgrade
+
+    upgrade(db.engine(current_app), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--name", "full_name", default=None, help="Full name (default: the e-mail address).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, full_name: str | None, password_stdin: bool) -> None:
+    """Create a staff account; the password is prompted for, or read from standard input."""
+    from portal.domain.accounts.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email=email, full_name=full_name or email, role=Role(role),
+                           password=password)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the two seed projects and demo users; running it again changes nothing."""
+    from portal.demo import DEMO_PASSWORD, load_demo
+
+    users = load_demo(db.session)
+    db.session.commit()
+    click.echo("Demo data loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for email, role in users:
+        click.echo(f"  {role:<12} {email}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the application with waitress (the embedded server, Windows included)."""
+    from waitress import serve
+
+    click.echo(f"Comunitar on http://{host}:{port}/  (portal: http://{host}:{port}/portal/)")
+    serve(current_app._get_current_object(), host=host, port=port, threads=threads)

@@ -1,0 +1,179 @@
+"""Demo data from the two seed articles (Botoșani "ZUM BT PLUS" and Bacău), for trying Comunitar.
+
+Everything is created only when missing, so loading it again changes nothing. The streets and the
+Bacău project code are invented for the demo; the targets are the ones the articles report.
+"""
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.domain.accounts.models import Role, User
+from portal.domain.accounts.services import create_user
+from portal.domain.projects.models import (
+    Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, Zone, ZoneStreet,
+)
+from portal.domain.text import fold
+
+DEMO_PASSWORD = "comunitar-demo"
+
+DEMO_USERS = [
+    ("admin@comunitar.demo", "Ana Administrator", Role.admin),
+    ("coordonator@comunitar.demo", "Raluca Coordonatoare", Role.coordinator),
+    ("personal@comunitar.demo", "Ștefan Asistent Social", Role.staff),
+    ("vizualizare@comunitar.demo", "Ioana Auditoare", Role.viewer),
+]
+
+PROJECTS = [
+    {
+        "code": "155550",
+        "short_name": "ZUM BT PLUS",
+        "title": "ZUM BT PLUS – Un plus de incluziune pentru comunitățile marginalizate din Municipiul Botoșani",
+        "programme": "Programul Operațional Capital Uman 2014-2020, Axa prioritară 5 – Dezvoltare locală plasată "
+                     "sub responsabilitatea comunității (DLRC)",
+        "beneficiary": "Primăria Municipiului Botoșani, cu DAS, DGASPC și ISJ Botoșani",
+        "funder_line": "Proiect cofinanțat din Fondul Social European prin Programul Operațional Capital Uman 2014-2020",
+        "town": "Botoșani",
+        "start_date": date(2022, 2, 1),
+        "end_date": date(2023, 12, 31),
+        "summary_ro": "Servicii integrate socio-medico-educaționale pentru persoanele din Zona Urbană Marginalizată "
+                      "Parcul Tineretului aflate în risc de sărăcie sau excluziune socială: centrul comunitar integrat, "
+                      "analize medicale gratuite, Școală după școală, A doua șansă, magazinul social și voluntariat.",
+        "summary_en": "Integrated social, medical and educational services for people of the Parcul Tineretului "
+                      "marginalised urban zone at risk of poverty or social exclusion: an integrated community centre, "
+                      "free medical tests, after-school, Second Chance, a social shop and volunteering.",
+        "zones": {
+            "Zona Urbană Marginalizată Parcul Tineretului": [
+                "Strada Parcului", "Aleea Tineretului", "Strada Pacea", "Strada Sportului", "Strada Luceafărului",
+            ],
+        },
+        "activities": [
+            ("A1.1", "Servicii sociale și medico-sociale în Centrul Comunitar Integrat",
+             "Social and medico-social services at the Integrated Community Centre", K.individual_service),
+            ("A1.2", "Analize medicale gratuite", "Free medical tests", K.individual_service),
+            ("A2.1", "Școală după școală", "After-school programme", K.group_sessions),
+            ("A2.2", "Mese calde, rechizite și subvenții pentru copii", "Hot meals, school kits and child subsidies",
+             K.benefit),
+            ("A2.3", "A doua șansă – nivel secundar inferior", "Second Chance – lower secondary level",
+             K.group_sessions),
+            ("A3.1", "Concurs de desene pe asfalt și educație rutieră", "Pavement drawing contest and road safety",
+             K.public_event),
+            ("A3.2", "Poliția Seniorilor", "Seniors' Police", K.group_sessions),
+            ("A3.3", "Colectare selectivă – acțiuni de voluntariat", "Waste collection volunteering days",
+             K.volunteering),
+            ("A3.4", "Magazinul social", "Social shop", K.benefit),
+            ("A3.5", "Voluntariat pentru liceeni", "Volunteering for high-school pupils", K.volunteering),
+            ("A3.6", "Activități intergeneraționale", "Intergenerational activities", K.group_sessions),
+            ("A3.7", "Campanie de promovare a multiculturalității", "Multiculturalism campaign", K.public_event),
+        ],
+        "indicators": [
+            ("I1", "Persoane care beneficiază de servicii prin Centrul Comunitar Integrat",
+             "Persons receiving services through the Integrated Community Centre", 400, U.persons),
+            ("I2", "Persoane care beneficiază de analize medicale gratuite", "Persons receiving free medical tests",
+             500, U.persons),
+            ("I3", "Copii în programul Școală după școală", "Children in the after-school programme", 98, U.persons),
+            ("I4", "Participanți la programul A doua șansă", "Participants in Second Chance", 20, U.persons),
+            ("I5", "Copii participanți la concursuri", "Children taking part in contests", 50, U.persons),
+            ("I6", "Pensionari în Poliția Seniorilor", "Pensioners in the Seniors' Police", 10, U.persons),
+            ("I7", "Voluntari la colectarea selectivă", "Volunteers collecting waste", 100, U.persons),
+            ("I8", "Persoane care cumpără din magazinul social cu ore de muncă în folosul comunității",
+             "Persons buying from the social shop with community-work hours", 100, U.persons),
+            ("I9", "Elevi din internate implicați în voluntariat", "Boarding pupils volunteering", 100, U.persons),
+            ("I10", "Copii și tineri în activități intergeneraționale",
+             "Children and young people in intergenerational activities", 60, U.persons),
+            ("I11", "Seniori în activități intergeneraționale", "Seniors in intergenerational activities", 30,
+             U.persons),
+            ("I12", "Participanți la campania de promovare a multiculturalității",
+             "Participants in the multiculturalism campaign", 400, U.persons),
+        ],
+    },
+    {
+        "code": "BC-SDL-2022",
+        "short_name": "Comunitate mai bună Bacău",
+        "title": "Servicii integrate pentru o comunitate mai bună",
+        "programme": "Programul Operațional Capital Uman 2014-2020, Axa prioritară 5 – Dezvoltare locală plasată "
+                     "sub responsabilitatea comunității (DLRC)",
+        "beneficiary": "Fundația de Sprijin Comunitar, cu Direcția de Asistență Socială Bacău și ISJ Bacău",
+        "funder_line": "Proiect cofinanțat din Fondul Social European prin Programul Operațional Capital Uman 2014-2020",
+        "town": "Bacău",
+        "start_date": date(2022, 9, 1),
+        "end_date": date(2023, 12, 31),
+        "summary_ro": "Servicii educaționale, socio-medicale, sociale și de consiliere juridică pentru 1.110 persoane "
+                      "din familii defavorizate din cartierele Izvoare și Letea: îngrijire la domiciliu pentru 360 de "
+                      "vârstnici, consiliere pentru 500 de persoane, excursii, seri culturale și școli de vară.",
+        "summary_en": "Educational, socio-medical, social and legal counselling services for 1,110 people from "
+                      "disadvantaged families in the Izvoare and Letea neighbourhoods: home care for 360 elderly "
+                      "people, counselling for 500, excursions, cultural evenings and summer schools.",
+        "zones": {
+            "Cartierul Izvoare": ["Strada Izvoare", "Strada Pictor Aman", "Strada Ștefan cel Mare", "Aleea Izvoarelor"],
+            "Cartierul Letea": ["Strada Letea", "Strada Bradului", "Strada Morilor", "Strada Fabricii"],
+        },
+        "activities": [
+            ("A1.1", "Ateliere de educație juridică și dezvoltare personală în școli",
+             "Legal education and personal development workshops in schools", K.group_sessions),
+            ("A2.1", "Servicii socio-medicale mobile la domiciliu", "Mobile socio-medical home care",
+             K.individual_service),
+            ("A3.1", "Consiliere juridică", "Legal counselling", K.individual_service),
+            ("A3.2", "Asistență socială", "Social assistance", K.individual_service),
+            ("A3.3", "Consiliere psihologică", "Psychological counselling", K.individual_service),
+            ("A3.4", "Orientare și sprijin în găsirea unui loc de muncă", "Job orientation and search support",
+             K.individual_service),
+            ("A4.1", "Excursii tematice de două zile", "Two-day thematic excursions", K.public_event),
+            ("A4.2", "Vizite la muzee și spectacole", "Museum and theatre visits", K.public_event),
+            ("A4.3", "Seri culturale", "Cultural evenings", K.public_event),
+            ("A4.4", "Școli de vară", "Summer schools", K.group_sessions),
+            ("A4.5", "Voluntariat și activități interculturale", "Volunteering and intercultural activities",
+             K.volunteering),
+        ],
+        "indicators": [
+            ("I1", "Persoane din grupul țintă care beneficiază de servicii integrate",
+             "Target-group persons receiving integrated services", 1110, U.persons),
+            ("I2", "Persoane vârstnice, cu dizabilități sau boli cronice îngrijite la domiciliu",
+             "Elderly, disabled or chronically ill persons cared for at home", 360, U.persons),
+            ("I3", "Persoane care primesc consiliere juridică, socială, psihologică sau orientare profesională",
+             "Persons receiving legal, social or psychological counselling or job orientation", 500, U.persons),
+            ("I4", "Elevi participanți la excursii tematice", "Pupils on thematic excursions", 40, U.persons),
+            ("I5", "Seri culturale organizate", "Cultural evenings held", 3, U.events),
+            ("I6", "Școli de vară organizate", "Summer schools held", 2, U.events),
+        ],
+    },
+]
+
+
+def _first(db: Session, model, **keys):
+    return db.scalar(select(model).filter_by(**keys))
+
+
+def load_demo(db: Session) -> list[tuple[str, str]]:
+    for email, name, role in DEMO_USERS:
+        if _first(db, User, email=email) is None:
+            create_user(db, email=email, full_name=name, role=role, password=DEMO_PASSWORD)
+    for spec in PROJECTS:
+        _load_project(db, spec)
+    db.flush()
+    return [(email, role.value) for email, _name, role in DEMO_USERS]
+
+
+def _load_project(db: Session, spec: dict) -> None:
+    project = _first(db, Project, code=spec["code"])
+    if project is None:
+        fields = {key: value for key, value in spec.items() if key not in {"zones", "activities", "indicators"}}
+        project = Project(is_public=True, **fields)
+        db.add(project)
+        db.flush()
+    for zone_name, streets in spec["zones"].items():
+        zone = _first(db, Zone, project_id=project.id, name=zone_name)
+        if zone is None:
+            zone = Zone(project_id=project.id, name=zone_name)
+            db.add(zone)
+            db.flush()
+        for street in streets:
+            if _first(db, ZoneStreet, zone_id=zone.id, folded_name=fold(street)) is None:
+                db.add(ZoneStreet(zone_id=zone.id, name=street, folded_name=fold(street)))
+    for code, name_ro, name_en, kind in spec["activities"]:
+        if _first(db, Activity, project_id=project.id, code=code) is None:
+            db.add(Activity(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, kind=kind))
+    for code, name_ro, name_en, target, unit in spec["indicators"]:
+        if _first(db, Indicator, project_id=project.id, code=code) is None:
+            db.add(Indicator(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, target=target,
+                             unit=unit, is_public=True))

@@ -1,0 +1,9 @@
+"""Every model, imported in one place so that Alembic and the tests see the whole schema."""
+from portal.db import Base
+from portal.domain.accounts.models import LoginAttempt, Role, User
+from portal.domain.projects.models import Activity, ActivityKind, Indicator, IndicatorUnit, Project, Zone, ZoneStreet
+
+__all__ = [
+    "Base", "User", "Role", "LoginAttempt",
+    "Project", "Zone", "ZoneStreet", "Activity", "ActivityKind", "Indicator", "IndicatorUnit",
+]

@@ -1,0 +1,118 @@
+import enum
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base
+
+
+class Project(Base):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # MySMIS code
+    title: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(80))
+    programme: Mapped[str] = mapped_column(String(300))
+    beneficiary: Mapped[str] = mapped_column(String(300))  # who runs the project
+    funder_line: Mapped[str] = mapped_column(String(500))  # printed on attendance sheets
+    town: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    summary_ro: Mapped[str] = mapped_column(Text, default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    zones: Mapped[list["Zone"]] = relationship(back_populates="project", order_by="Zone.name")
+    activities: Mapped[list["Activity"]] = relationship(back_populates="project", order_by="Activity.code")
+    indicators: Mapped[list["Indicator"]] = relationship(back_populates="project", order_by="Indicator.code")
+
+
+class Zone(Base):
+    """A marginalised area of a project; eligibility checks an address against its streets."""
+
+    __tablename__ = "zone"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    project: Mapped[Project] = relationship(back_populates="zones")
+    streets: Mapped[list["ZoneStreet"]] = relationship(
+        back_populates="zone", order_by="ZoneStreet.name", cascade="all, delete-orphan"
+    )
+
+
+class ZoneStreet(Base):
+    __tablename__ = "zone_street"
+    __table_args__ = (UniqueConstraint("zone_id", "folded_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower case, no diacritics: what an address typed by staff is compared against.
+    folded_name: Mapped[str] = mapped_column(String(200))
+
+    zone: Mapped[Zone] = relationship(back_populates="streets")
+
+
+class ActivityKind(str, enum.Enum):
+    group_sessions = "group_sessions"
+    individual_service = "individual_service"
+    public_event = "public_event"
+    volunteering = "volunteering"
+    benefit = "benefit"
+
+
+class Activity(Base):
+    """A project's line of work, such as A1.1 "Școală după școală"."""
+
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name_ro: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[ActivityKind] = mapped_column(
+        Enum(ActivityKind, native_enum=False, length=30, validate_strings=True)
+    )
+
+    project: Mapped[Project] = relationship(back_populates="activities")
+
+
+class IndicatorUnit(str, enum.Enum):
+    persons = "persons"
+    services = "services"
+    sessions = "sessions"
+    events = "events"
+    hours = "hours"
+
+
+class Indicator(Base):
+    """A project's target as written in the financing contract.
+
+    The rule that computes the achieved value from the records comes with the results feature;
+    until then only the target is known and nothing pretends otherwise.
+    """
+
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name_ro: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit: Mapped["IndicatorUnit"] = mapped_column(
+        Enum(IndicatorUnit, native_enum=False, length=20, validate_strings=True)
+    )
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    project: Mapped[Project] = relationship(back_populates="indicators")

@@ -1,0 +1,94 @@
+"""Romanian first, English second: locale choice and Babel formatting for templates."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
+from flask_login import current_user
+
+from portal.config import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from portal.domain.accounts.services import MIN_PASSWORD_LENGTH
+
+LOCALE_COOKIE = "lang"
+LOCALE_NAMES = {"ro": "Română", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's choice (cookie, then account), then the browser's languages, then Romanian."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def format_number(value) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
+
+
+def format_money(value: Decimal | int | None) -> str:
+    if value is None:
+        return ""
+    return gettext("%(amount)s lei", amount=format_decimal(value, format="#,##0.##"))
+
+
+def format_long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, format="d MMMM yyyy, HH:mm")
+    return format_date(value, format="long")
+
+
+def format_short_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, format="dd.MM.yyyy HH:mm")
+    return format_date(value, format="dd.MM.yyyy")
+
+
+def quantity(value, unit: str) -> str:
+    """A count with its noun in the right plural: "1 persoană", "2 persoane", "20 de persoane"."""
+    number = format_number(value)
+    count = int(value)
+    if unit == "persons":
+        return ngettext("%(count)s person", "%(count)s persons", count, count=number)
+    if unit == "services":
+        return ngettext("%(count)s service", "%(count)s services", count, count=number)
+    if unit == "sessions":
+        return ngettext("%(count)s session", "%(count)s sessions", count, count=number)
+    if unit == "events":
+        return ngettext("%(count)s event", "%(count)s events", count, count=number)
+    if unit == "hours":
+        return ngettext("%(count)s hour", "%(count)s hours", count, count=number)
+    if unit == "projects":
+        return ngettext("%(count)s project", "%(count)s projects", count, count=number)
+    if unit == "users":
+        return ngettext("%(count)s user", "%(count)s users", count, count=number)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def localized(obj, field: str) -> str:
+    """obj.<field>_en in English when filled, otherwise the Romanian obj.<field>_ro."""
+    if current_locale() == "en":
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, f"{field}_ro")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        number=format_number, money=format_money, long_date=format_long_date,
+        short_date=format_short_date,
+    )
+    app.jinja_env.globals.update(quantity=quantity, localized=localized, LOCALE_NAMES=LOCALE_NAMES,
+                                 current_locale=current_locale, MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH)
