@@ -27,7 +27,8 @@ CONTENT_SECURITY_POLICY = {
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.environ.get("COMUNITAR_INSTANCE") or str(ROOT / "instance"),
+        instance_path=(test_config or {}).get("INSTANCE_PATH") or os.environ.get("COMUNITAR_INSTANCE")
+        or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

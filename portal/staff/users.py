@@ -8,7 +8,7 @@ from portal.domain.accounts.models import Role, User
 from portal.domain.accounts.queries import PAGE_SIZE, search_users
 from portal.domain.errors import DomainError
 from portal.extensions import db
-from portal.htmx import render_page
+from portal.partials import render_page
 from portal.staff import bp
 from portal.staff.forms import ROLE_LABELS, PasswordResetForm, UserCreateForm, UserEditForm
 from portal.staff.permissions import MANAGE_USERS, requires

@@ -1,0 +1,223 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, each test inside a rolled-back transaction.
+
+PostgreSQL comes from TEST_DATABASE_URL, or from a throwaway cluster started here when the
+PostgreSQL server binaries are installed. Where it is absent the PostgreSQL half is skipped with
+the reason shown, except under CI=true, where a missing backend fails the run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.db import make_engine
+from portal.migrations import upgrade
+
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+TEST_PASSWORD = "parola-de-test-123"
+
+
+def skip_or_fail(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: nothing may be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _pg_tool(name: str) -> str | None:
+    for directory in PG_BIN_DIRS:
+        if (directory / name).exists():
+            return str(directory / name)
+    return shutil.which(name)
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb refuses to run as root: run the cluster as the postgres user.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A libpq base URL (without database name) of a PostgreSQL server for the tests."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    initdb, pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
+    if not initdb or not pg_ctl:
+        skip_or_fail("PostgreSQL server binaries not found: install postgresql or set TEST_DATABASE_URL")
+    base = Path("/tmp") / f"comunitar-pg-{os.getpid()}"
+    data, sock = base / "data", base / "sock"
+    data.mkdir(parents=True, exist_ok=True)
+    sock.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        shutil.chown(data, "postgres")
+        shutil.chown(sock, "postgres")
+    data.chmod(0o700)
+    subprocess.run(_as_postgres([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync",
+                                 "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+    port = "5439"
+    subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-l", str(sock / "pg.log"), "-w", "-o",
+                                 f"-k {sock} -c listen_addresses='' -p {port} -c fsync=off "
+                                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"]),
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@/{{database}}?host={sock}&port={port}"
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def create_pg_database(server_url: str, name: str) -> str:
+    """Create (or recreate) an empty database on the test server and return its URL."""
+    if "{database}" not in server_url:
+        # TEST_DATABASE_URL names one database: use it as given.
+        return server_url
+    admin = make_engine(server_url.format(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url.format(database=name)
+
+
+def database_url_for(backend: str, request, name: str) -> str:
+    if backend == "sqlite":
+        folder = request.getfixturevalue("tmp_path_factory").mktemp(name)
+        return f"sqlite:///{folder / 'test.sqlite3'}"
+    return create_pg_database(request.getfixturevalue("postgres_server"), name)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, request) -> str:
+    return database_url_for(backend, request, "comunitar_test")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine):
+    """One connection per test, in a transaction rolled back at the end: tests never see each other."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+def make_test_app(tmp_path, **overrides):
+    config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "INSTANCE_PATH": str(tmp_path / "instance"),
+              **overrides}
+    return create_app(config)
+
+
+@pytest.fixture
+def app(connection, tmp_path):
+    app = make_test_app(tmp_path, DATABASE_BIND=connection, DATABASE_URL="sqlite://")
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db_session(app):
+    from portal.extensions import db
+
+    return db.session
+
+
+class Client:
+    """The Flask test client plus what a browser would do: carry the CSRF token of the session."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+
+    def __getattr__(self, name):
+        return getattr(self.http, name)
+
+    def csrf_token(self) -> str:
+        page = self.http.get("/portal/autentificare")
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+        if not match:
+            # Signed in: the login page redirects, take the token from the portal header instead.
+            page = self.http.get("/portal/cont/parola")
+            match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        payload = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.http.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return Client(app)
+
+
+_PASSWORD_HASH: dict[str, str] = {}
+
+
+def password_hash() -> str:
+    # scrypt is slow on purpose: hash the test password once per run.
+    if "value" not in _PASSWORD_HASH:
+        from portal.domain.accounts.services import hash_password
+
+        _PASSWORD_HASH["value"] = hash_password(TEST_PASSWORD)
+    return _PASSWORD_HASH["value"]
+
+
+@pytest.fixture
+def make_user(db_session):
+    from portal.domain.accounts.models import Role, User
+
+    counter = {"n": 0}
+
+    def factory(role: str = "staff", email: str | None = None, full_name: str | None = None, **fields) -> User:
+        counter["n"] += 1
+        user = User(email=email or f"user{counter['n']}-{role}@test.ro",
+                    full_name=full_name or f"Utilizator {role.capitalize()} {counter['n']}",
+                    role=Role(role), password_hash=password_hash(), is_active=True, **fields)
+        db_session.add(user)
+        db_session.flush()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(client, make_user, db_session):
+    """Sign a user of the given role in on the test client (without the slow password check)."""
+
+    def sign_in(role: str = "staff", **fields):
+        user = make_user(role, **fields)
+        db_session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            session["last_seen"] = int(time.time())
+        return user
+
+    return sign_in
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
