@@ -80,6 +80,7 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Bucharest",
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "COMPRESS_ALGORITHM": ["br", "gzip", "deflate"],
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/csv", "text/plain", "text/calendar",
             "application/javascript", "text/javascript", "application/json", "image/svg+xml",

@@ -86,6 +86,16 @@ def init_app(app: Flask) -> None:
         return render_error(500, *ERROR_TEXTS[500])
 
     @app.after_request
+    def buffer_static_files(response):
+        # Static files are small and cached for a year: read them whole, so that compression takes
+        # its ordinary path (gzip included, for old browsers) and the file is closed at once.
+        # Runs before Flask-Compress's hook, which was registered earlier.
+        if request.endpoint == "static" and response.is_streamed and response.status_code == 200:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
+
+    @app.after_request
     def finish_request(response):
         # A request commits once, at its end, when it succeeded; anything else is rolled back.
         if response.status_code < 400:

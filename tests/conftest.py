@@ -6,8 +6,8 @@ the reason shown, except under CI=true, where a missing backend fails the run.
 """
 from __future__ import annotations
 
+import hashlib
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.db import make_engine
@@ -132,16 +134,16 @@ def make_test_app(tmp_path, **overrides):
 
 @pytest.fixture
 def app(connection, tmp_path):
-    app = make_test_app(tmp_path, DATABASE_BIND=connection, DATABASE_URL="sqlite://")
-    with app.app_context():
-        yield app
+    # No application context is held open here: Flask would reuse it for every test request,
+    # sharing `g` and the database session between requests as no real server does.
+    return make_test_app(tmp_path, DATABASE_BIND=connection, DATABASE_URL="sqlite://")
 
 
 @pytest.fixture
-def db_session(app):
-    from portal.extensions import db
-
-    return db.session
+def db_session(connection):
+    """The test's own session on the test connection; requests see what it has flushed."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
 
 
 class Client:
@@ -155,13 +157,11 @@ class Client:
         return getattr(self.http, name)
 
     def csrf_token(self) -> str:
-        page = self.http.get("/portal/autentificare")
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
-        if not match:
-            # Signed in: the login page redirects, take the token from the portal header instead.
-            page = self.http.get("/portal/cont/parola")
-            match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
-        return match.group(1)
+        """The token Flask-WTF would put in this session's forms (made without a request, which
+        would otherwise refresh or expire the session under test)."""
+        with self.http.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        return URLSafeTimedSerializer(self.app.secret_key, salt="wtf-csrf-token").dumps(raw)
 
     def post_form(self, url: str, data: dict | None = None, **kwargs):
         payload = {"csrf_token": self.csrf_token(), **(data or {})}
@@ -195,7 +195,7 @@ def make_user(db_session):
         counter["n"] += 1
         user = User(email=email or f"user{counter['n']}-{role}@test.ro",
                     full_name=full_name or f"Utilizator {role.capitalize()} {counter['n']}",
-                    role=Role(role), password_hash=password_hash(), is_active=True, **fields)
+                    role=Role(role), password_hash=password_hash(), **{"is_active": True, **fields})
         db_session.add(user)
         db_session.flush()
         return user

@@ -52,7 +52,7 @@ class UserCreateForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[
         _required(), Length(max=200, message=_l("At most %(max)d characters."))])
     role = SelectField(_l("Role"), choices=role_choices, validators=[_required()])
-    password, confirm = _new_password_fields()
+    password, password_confirm = _new_password_fields()
 
 
 class UserEditForm(FlaskForm):
@@ -63,9 +63,9 @@ class UserEditForm(FlaskForm):
 
 
 class PasswordResetForm(FlaskForm):
-    password, confirm = _new_password_fields()
+    password, password_confirm = _new_password_fields()
 
 
 class OwnPasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[_required()])
-    password, confirm = _new_password_fields()
+    password, password_confirm = _new_password_fields()

@@ -2,7 +2,7 @@
 import time
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 
 from portal.domain.accounts.services import load_user_for_session
@@ -46,8 +46,9 @@ def _end_expired_session():
     logout_user()
     session.pop(LAST_SEEN, None)
     session[EXPIRED_USER] = user_id
-    flash(_("Your session ended after %(num)d minutes without activity. Sign in again to continue.",
-            num=current_app.config["SESSION_IDLE_MINUTES"]), "warning")
+    flash(ngettext("Your session ended after %(num)d minute without activity. Sign in again to continue.",
+                   "Your session ended after %(num)d minutes without activity. Sign in again to continue.",
+                   current_app.config["SESSION_IDLE_MINUTES"]), "warning")
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("portal.login", next=_here()))
     # A form was being sent: keep what was typed and offer it again after signing in.
