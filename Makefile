@@ -34,6 +34,10 @@ test: compile-translations
 translations: venv
 	PYBABEL=$(BIN)/pybabel scripts/translations.sh
 
+# Server time and query counts per page (figures go to docs/benchmarks.md).
+bench: compile-translations
+	$(BIN)/python scripts/bench_pages.py
+
 # Lighthouse on the public pages of a running demo (needs Chromium and npm).
 page-budget: compile-translations
 	scripts/page_budget.sh

@@ -3,6 +3,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from portal.domain.accounts.models import Role
 from portal.domain.errors import DomainError
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
 
 @click.command("migrate")
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+@with_appcontext
 def migrate_command(revision: str) -> None:
     """Create or upgrade the database schema."""
     from portal.migrations import upgrade
@@ -31,6 +33,7 @@ def migrate_command(revision: str) -> None:
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--name", "full_name", default=None, help="Full name (default: the e-mail address).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def create_user_command(email: str, role: str, full_name: str | None, password_stdin: bool) -> None:
     """Create a staff account; the password is prompted for, or read from standard input."""
     from portal.domain.accounts.services import create_user
@@ -50,6 +53,7 @@ def create_user_command(email: str, role: str, full_name: str | None, password_s
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the two seed projects and demo users; running it again changes nothing."""
     from portal.demo import DEMO_PASSWORD, load_demo
@@ -65,6 +69,7 @@ def demo_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
 def serve_command(host: str, port: int, threads: int) -> None:
     """Serve the application with waitress (the embedded server, Windows included)."""
     from waitress import serve

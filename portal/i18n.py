@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ LOCALE_NAMES = {"ro": "Română", "en": "English"}
 
 def select_locale() -> str:
     """The user's choice (cookie, then account), then the browser's languages, then Romanian."""
+    if not has_request_context():
+        return DEFAULT_LOCALE  # the CLI speaks Romanian, like the rest of the product
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in SUPPORTED_LOCALES:
         return chosen

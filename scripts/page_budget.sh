@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Lighthouse (mobile defaults) on the public pages of a fresh demo served by waitress.
+# Prints one line per page (scores and KB); budget: performance >= 0.95, accessibility 1.00,
+# best practices >= 0.95, <= 60 KB. Uses ../shared/tools/page-budget (PAGE_BUDGET_TOOL to override).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tool=${PAGE_BUDGET_TOOL:-../shared/tools/page-budget}
+port=${PORT:-8765}
+instance=$(mktemp -d)
+export COMUNITAR_INSTANCE="$instance"
+.venv/bin/flask --app portal migrate >/dev/null
+.venv/bin/flask --app portal demo >/dev/null
+.venv/bin/flask --app portal serve --port "$port" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$instance"' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.2; done
+"$tool" "http://127.0.0.1:$port" / /voluntariat /evenimente /rezultate /accesibilitate /confidentialitate \
+  /portal/autentificare "${@}"
