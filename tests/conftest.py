@@ -34,6 +34,15 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI=true a skipped test fails the run, whatever skipped it."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped and session.exitstatus == 0:
+        reporter.write_line(f"CI=true: {len(skipped)} test(s) were skipped; failing the run.", red=True)
+        session.exitstatus = 1
+
+
 def _pg_tool(name: str) -> str | None:
     for directory in PG_BIN_DIRS:
         if (directory / name).exists():

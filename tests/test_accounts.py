@@ -229,3 +229,15 @@ def test_user_count_is_unchanged_by_failed_creation(client, login_as, db_session
     assert "Cele două parole nu sunt identice." in page
     assert 'value="nu-e-email"' in page
     assert db_session.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_htmx_requests_carry_the_csrf_token_in_a_header(client, login_as):
+    import re
+
+    login_as("staff")
+    html = client.get("/portal/").get_data(as_text=True)
+    wrapper = re.search(r'<div id="page" hx-boost="true" hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'>', html)
+    assert wrapper, "the portal wrapper lacks hx-boost and the CSRF header"
+    assert client.post("/portal/iesire", headers={"HX-Request": "true"}).status_code == 400
+    response = client.post("/portal/iesire", headers={"X-CSRFToken": wrapper.group(1), "HX-Request": "true"})
+    assert response.status_code == 303
