@@ -13,7 +13,7 @@ from portal.domain.accounts.services import create_user
 from portal.domain.projects.models import (
     Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, Zone, ZoneStreet,
 )
-from portal.domain.text import fold
+from portal.domain.people.streets import street_key
 
 DEMO_PASSWORD = "comunitar-demo"
 
@@ -168,8 +168,8 @@ def _load_project(db: Session, spec: dict) -> None:
             db.add(zone)
             db.flush()
         for street in streets:
-            if _first(db, ZoneStreet, zone_id=zone.id, folded_name=fold(street)) is None:
-                db.add(ZoneStreet(zone_id=zone.id, name=street, folded_name=fold(street)))
+            if _first(db, ZoneStreet, zone_id=zone.id, folded_name=street_key(street)) is None:
+                db.add(ZoneStreet(zone_id=zone.id, name=street, folded_name=street_key(street)))
     for code, name_ro, name_en, kind in spec["activities"]:
         if _first(db, Activity, project_id=project.id, code=code) is None:
             db.add(Activity(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, kind=kind))

@@ -1,9 +1,14 @@
 """Every model, imported in one place so that Alembic and the tests see the whole schema."""
 from portal.db import Base
 from portal.domain.accounts.models import LoginAttempt, Role, User
+from portal.domain.audit.models import AuditAction, AuditEntry
+from portal.domain.people.models import (
+    Consent, DossierDocument, Enrollment, EnrollmentPeriod, Household, Person,
+)
 from portal.domain.projects.models import Activity, ActivityKind, Indicator, IndicatorUnit, Project, Zone, ZoneStreet
 
 __all__ = [
     "Base", "User", "Role", "LoginAttempt",
-    "Project", "Zone", "ZoneStreet", "Activity", "ActivityKind", "Indicator", "IndicatorUnit",
+    "AuditAction", "AuditEntry", "Consent", "DossierDocument", "Enrollment", "EnrollmentPeriod", "Household",
+    "Person", "Project", "Zone", "ZoneStreet", "Activity", "ActivityKind", "Indicator", "IndicatorUnit",
 ]
