@@ -10,12 +10,24 @@ from portal.domain.accounts.models import Role
 SIGNED_IN = "signed_in"  # any active account: dashboard, own password, sign-out
 VIEW_PROJECTS = "projects.view"
 MANAGE_USERS = "users.manage"
+PEOPLE_VIEW = "people.view"
+PEOPLE_EDIT = "people.edit"
+PEOPLE_SENSITIVE = "people.sensitive"  # GDPR special categories: disability, ethnicity
+PEOPLE_IMPORT = "people.import"
+PEOPLE_EXPORT = "people.export"  # the register and a person's data export
+PEOPLE_MERGE = "people.merge"
+PEOPLE_ERASE = "people.erase"
+AUDIT_VIEW = "audit.view"
+
+_READ = {SIGNED_IN, VIEW_PROJECTS, PEOPLE_VIEW}
+_STAFF = _READ | {PEOPLE_EDIT}
+_COORDINATOR = _STAFF | {PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.admin: frozenset({SIGNED_IN, VIEW_PROJECTS, MANAGE_USERS}),
-    Role.coordinator: frozenset({SIGNED_IN, VIEW_PROJECTS}),
-    Role.staff: frozenset({SIGNED_IN, VIEW_PROJECTS}),
-    Role.viewer: frozenset({SIGNED_IN, VIEW_PROJECTS}),
+    Role.admin: frozenset(_COORDINATOR | {MANAGE_USERS, PEOPLE_ERASE, AUDIT_VIEW}),
+    Role.coordinator: frozenset(_COORDINATOR),
+    Role.staff: frozenset(_STAFF),
+    Role.viewer: frozenset(_READ),
 }
 
 PUBLIC = "public"  # the sign-in page itself
@@ -36,6 +48,13 @@ def can(permission: str, user=None) -> bool:
     if not user or not user.is_authenticated:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def actor_for(user, address: str):
+    """The acting user as the domain services see them: who, from where, with which rights."""
+    from portal.domain.actor import Actor
+
+    return Actor(user=user, address=address, permissions=ROLE_PERMISSIONS.get(user.role, frozenset()))
 
 
 def required_permission(view) -> str | None:

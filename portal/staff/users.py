@@ -55,7 +55,7 @@ def user_create():
             flash(_("The account of %(name)s has been created.", name=user.full_name), "success")
             return redirect(url_for("portal.users_list"), code=303)
     return render_page("portal/user_form.html", form=form, user=None,
-                       status=422 if form.errors else 200)
+                       status_code=422 if form.errors else 200)
 
 
 @bp.route("/utilizatori/<int:user_id>", methods=["GET", "POST"])
@@ -76,7 +76,7 @@ def user_edit(user_id: int):
             flash(_("The account of %(name)s has been saved.", name=user.full_name), "success")
             return redirect(url_for("portal.users_list"), code=303)
     return render_page("portal/user_form.html", form=form, user=user, password_form=PasswordResetForm(),
-                       status=422 if form.errors else 200)
+                       status_code=422 if form.errors else 200)
 
 
 @bp.post("/utilizatori/<int:user_id>/parola")
@@ -98,4 +98,4 @@ def user_password(user_id: int):
     form = UserEditForm(obj=user)
     form.role.data = user.role.value
     return render_page("portal/user_form.html", form=form, user=user, password_form=password_form,
-                       status=422)
+                       status_code=422)

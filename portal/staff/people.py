@@ -1,0 +1,481 @@
+"""The target-group register: search, register, the person page and what changes on it."""
+import json
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from portal.domain.audit import services as audit
+from portal.domain.errors import DomainError
+from portal.domain.people import services as people
+from portal.domain.people.models import (
+    SENSITIVE_SITUATIONS, SITUATIONS, Answer, Consent, ConsentGiver, ConsentKind, DocumentKind, Enrollment,
+    ExitResult, LabourStatus, Person, RiskReason, Sex,
+)
+from portal.domain.people.queries import person_page, search_people
+from portal.domain.projects.models import Project, Zone
+from portal.extensions import db
+from portal.partials import render_page
+from portal.staff import bp, labels
+from portal.staff.people_forms import (
+    AnswerForm, ConsentForm, EnrollmentForm, EraseForm, ExitForm, HouseholdForm, MergeForm, PersonForm,
+    ReentryForm, WithdrawConsentForm,
+)
+from portal.staff.permissions import (
+    AUDIT_VIEW, PEOPLE_EDIT, PEOPLE_ERASE, PEOPLE_EXPORT, PEOPLE_MERGE, PEOPLE_SENSITIVE, PEOPLE_VIEW, actor_for,
+    can, requires,
+)
+
+TEMPLATE_CONTEXT = {"labels": labels, "SITUATIONS": SITUATIONS, "SENSITIVE_SITUATIONS": SENSITIVE_SITUATIONS,
+                    "DocumentKind": DocumentKind}
+
+
+def actor():
+    return actor_for(current_user, request.remote_addr or "")
+
+
+def _projects() -> list[Project]:
+    return list(db.session.scalars(select(Project).order_by(Project.short_name)))
+
+
+def _person_or_404(person_id: int) -> Person:
+    person = person_page(db.session, person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _editable_or_redirect(person: Person):
+    """Merged and erased records are kept for history but no longer change."""
+    if person.merged_into_id:
+        flash(_("This record was merged into another one."), "warning")
+        return redirect(url_for("portal.person_detail", person_id=person.merged_into_id), code=303)
+    if person.erased_at:
+        abort(404)
+    return None
+
+
+def _enrollment_or_404(person: Person, enrollment_id: int) -> Enrollment:
+    enrollment = next((item for item in person.enrollments if item.id == enrollment_id), None)
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+def show_error(form, error: DomainError) -> None:
+    """Put a service's complaint on the field it names, or at the top of the page."""
+    problems = error.problems if isinstance(error, people.InvalidData) else [people.Problem(error.field, error.message)]
+    for problem in problems:
+        field = getattr(form, problem.field or "", None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(problem.message)]
+        else:
+            flash(str(problem.message), "error")
+
+
+def _person_data(form: PersonForm) -> people.PersonData:
+    return people.PersonData(
+        last_name=form.last_name.data or "", first_name=form.first_name.data or "", cnp=form.cnp.data or "",
+        birth_date=form.birth_date.data, sex=Sex(form.sex.data) if form.sex.data else None,
+        locality=form.locality.data or "", street=form.street.data or "", number=form.number.data or "",
+        block=form.block.data or "", staircase=form.staircase.data or "", apartment=form.apartment.data or "",
+        phone=form.phone.data or "", email=form.email.data or "")
+
+
+# Search ------------------------------------------------------------------------------------------
+
+@bp.get("/persoane")
+@requires(PEOPLE_VIEW)
+def people_list():
+    args = request.args
+    project_id = args.get("proiect", type=int)
+    zone_id = args.get("zona", type=int)
+    status = args.get("stare", "")
+    text = args.get("q", "").strip()
+    result = search_people(db.session, text=text, project_id=project_id, zone_id=zone_id, status=status,
+                           page=args.get("pagina", 1, type=int) or 1)
+    projects = list(db.session.scalars(select(Project).order_by(Project.short_name)))
+    zones = list(db.session.scalars(select(Zone).order_by(Zone.name)))
+    return render_page("portal/people/list.html", block="results", result=result, text=text, project_id=project_id,
+                       zone_id=zone_id, status=status, projects=projects, zones=zones, **TEMPLATE_CONTEXT)
+
+
+# Register and edit -------------------------------------------------------------------------------
+
+@bp.route("/persoane/nou", methods=["GET", "POST"])
+@requires(PEOPLE_EDIT)
+def person_create():
+    form = PersonForm()
+    candidates = []
+    if form.validate_on_submit():
+        try:
+            result = people.create_person(db.session, _person_data(form), actor(),
+                                          confirm_new=form.confirm_new.data == "1")
+        except people.PossibleDuplicates as duplicates:
+            candidates = duplicates.candidates
+            form.confirm_new.data = "1"
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            if result.existing:
+                flash(_("A person with this CNP is already registered: here is their record."), "info")
+            else:
+                flash(_("%(name)s has been registered with the code %(code)s.", name=result.person.full_name,
+                        code=result.person.code), "success")
+            return redirect(url_for("portal.person_detail", person_id=result.person.id), code=303)
+    status = 422 if form.errors or candidates else 200
+    return render_page("portal/people/form.html", form=form, person=None, candidates=candidates, status_code=status,
+                       **TEMPLATE_CONTEXT)
+
+
+@bp.route("/persoane/<int:person_id>/editare", methods=["GET", "POST"])
+@requires(PEOPLE_EDIT)
+def person_edit(person_id: int):
+    person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
+    form = PersonForm(obj=person if request.method == "GET" else None)
+    if request.method == "GET":
+        form.sex.data = person.sex.value if person.sex else ""
+        form.cnp.data = person.cnp or ""
+    if form.validate_on_submit():
+        try:
+            changed = people.update_person(db.session, person, _person_data(form), actor())
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            if changed:
+                flash(_("The changes have been saved."), "success")
+            return redirect(url_for("portal.person_detail", person_id=person.id), code=303)
+    return render_page("portal/people/form.html", form=form, person=person, candidates=[],
+                       status_code=422 if form.errors else 200, **TEMPLATE_CONTEXT)
+
+
+# The person page ---------------------------------------------------------------------------------
+
+def _timeline(person: Person) -> list[tuple[date, str]]:
+    """What happened to the person, newest first. Attendance, services and benefits join it later."""
+    events = []
+    for enrollment in person.enrollments:
+        for index, period in enumerate(enrollment.periods):
+            events.append((period.entry_date, _("Entered the target group of %(project)s", project=enrollment.project.short_name)
+                           if index == 0 else _("Re-entered the target group of %(project)s",
+                                                project=enrollment.project.short_name)))
+            if period.exit_date:
+                events.append((period.exit_date, _("Left the target group of %(project)s: %(result)s",
+                                                   project=enrollment.project.short_name,
+                                                   result=labels.EXIT_RESULT[period.exit_result])))
+    for consent in person.consents:
+        events.append((consent.given_on, _("Consent given: %(kind)s", kind=labels.CONSENT_KIND[consent.kind])))
+        if consent.withdrawn_on:
+            events.append((consent.withdrawn_on, _("Consent withdrawn: %(kind)s",
+                                                   kind=labels.CONSENT_KIND[consent.kind])))
+    return sorted(events, key=lambda event: event[0], reverse=True)
+
+
+def _render_person(person: Person, status: int = 200, **forms):
+    today = date.today()
+    context = {
+        "person": person, "timeline": _timeline(person), "today": today,
+        "show_sensitive": can(PEOPLE_SENSITIVE),
+        "consent_form": ConsentForm(formdata=None, given_on=today),
+        "withdraw_form": WithdrawConsentForm(formdata=None, withdrawn_on=today),
+        # One exit or re-entry form per enrollment, each with its own field ids.
+        "exit_forms": {enrollment.id: ExitForm(formdata=None, prefix=f"exit{enrollment.id}", exit_date=today)
+                       for enrollment in person.enrollments},
+        "reentry_forms": {enrollment.id: ReentryForm(formdata=None, prefix=f"reentry{enrollment.id}",
+                                                     entry_date=today) for enrollment in person.enrollments},
+        "answer_form": AnswerForm(formdata=None, answered_on=today),
+        "household_form": HouseholdForm(formdata=None),
+        "action_form": FlaskForm(formdata=None),
+        "missing_data_consent": not people.has_consent(person, ConsentKind.data_processing),
+    }
+    for name, failed in forms.items():
+        if name in ("exit_form", "reentry_form"):
+            context[name + "s"][failed.enrollment_id] = failed
+        else:
+            context[name] = failed
+    return render_page("portal/people/detail.html", status_code=status, **context, **TEMPLATE_CONTEXT)
+
+
+@bp.get("/persoane/<int:person_id>")
+@requires(PEOPLE_VIEW)
+def person_detail(person_id: int):
+    person = _person_or_404(person_id)
+    if person.merged_into_id:
+        return redirect(url_for("portal.person_detail", person_id=person.merged_into_id), code=303)
+    if person.erased_at:
+        abort(404)
+    audit.record(db.session, actor(), audit.AuditAction.view, person.id)
+    return _render_person(person)
+
+
+# Consent -----------------------------------------------------------------------------------------
+
+@bp.post("/persoane/<int:person_id>/consimtaminte")
+@requires(PEOPLE_EDIT)
+def consent_create(person_id: int):
+    person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            people.record_consent(db.session, person, actor(), kind=ConsentKind(form.kind.data),
+                                  given_by=ConsentGiver(form.given_by.data), given_on=form.given_on.data,
+                                  guardian_name=form.guardian_name.data or "", document_ref=form.document_ref.data or "")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The consent has been recorded."), "success")
+            return redirect(url_for("portal.person_detail", person_id=person.id, _anchor="consimtaminte"), code=303)
+    db.session.rollback()
+    return _render_person(_person_or_404(person_id), status=422, consent_form=form)
+
+
+@bp.post("/persoane/<int:person_id>/consimtaminte/<int:consent_id>/retragere")
+@requires(PEOPLE_EDIT)
+def consent_withdraw(person_id: int, consent_id: int):
+    person = _person_or_404(person_id)
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.person_id != person.id:
+        abort(404)
+    form = WithdrawConsentForm()
+    if form.validate_on_submit():
+        try:
+            people.withdraw_consent(db.session, consent, actor(), form.withdrawn_on.data)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The withdrawal of the consent has been recorded."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(message) for message in errors), "error")
+    return redirect(url_for("portal.person_detail", person_id=person.id, _anchor="consimtaminte"), code=303)
+
+
+# Enrollment --------------------------------------------------------------------------------------
+
+def _entry_data(form: EnrollmentForm) -> people.EntryData:
+    answers = {name: Answer(getattr(form, f"situation_{name}").data or Answer.not_asked.value) for name in SITUATIONS}
+    return people.EntryData(
+        zone_id=int(form.zone_id.data), entry_date=form.entry_date.data, risk_reason=RiskReason(form.risk_reason.data),
+        risk_details=form.risk_details.data or "", labour_status=LabourStatus(form.labour_status.data),
+        isced_level=int(form.isced_level.data) if form.isced_level.data not in (None, "") else None, answers=answers)
+
+
+@bp.route("/persoane/<int:person_id>/inscriere", methods=["GET", "POST"])
+@requires(PEOPLE_EDIT)
+def enrollment_create(person_id: int):
+    person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
+    form = EnrollmentForm()
+    projects = list(db.session.scalars(select(Project).order_by(Project.short_name)))
+    form.set_projects(projects)
+    if request.method == "GET":
+        form.entry_date.data = date.today()
+    if form.validate_on_submit():
+        project = db.session.get(Project, int(form.project_id.data))
+        try:
+            people.enroll(db.session, person, project, _entry_data(form), actor())
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("%(name)s is now in the target group of %(project)s.", name=person.full_name,
+                    project=project.short_name), "success")
+            return redirect(url_for("portal.person_detail", person_id=person.id), code=303)
+    return render_page("portal/people/enroll.html", form=form, person=person, show_sensitive=can(PEOPLE_SENSITIVE),
+                       status_code=422 if form.errors or request.method == "POST" else 200, **TEMPLATE_CONTEXT)
+
+
+@bp.post("/persoane/<int:person_id>/inscrieri/<int:enrollment_id>/iesire")
+@requires(PEOPLE_EDIT)
+def enrollment_exit(person_id: int, enrollment_id: int):
+    person = _person_or_404(person_id)
+    enrollment = _enrollment_or_404(person, enrollment_id)
+    form = ExitForm(prefix=f"exit{enrollment.id}")
+    form.enrollment_id = enrollment.id
+    if form.validate_on_submit():
+        try:
+            people.exit_enrollment(db.session, enrollment, actor(), exit_date=form.exit_date.data,
+                                   result=ExitResult(form.result.data), notes=form.notes.data or "")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The exit from the target group has been recorded."), "success")
+            return redirect(url_for("portal.person_detail", person_id=person.id), code=303)
+    db.session.rollback()
+    return _render_person(_person_or_404(person_id), status=422, exit_form=form)
+
+
+@bp.post("/persoane/<int:person_id>/inscrieri/<int:enrollment_id>/reintrare")
+@requires(PEOPLE_EDIT)
+def enrollment_reenter(person_id: int, enrollment_id: int):
+    person = _person_or_404(person_id)
+    enrollment = _enrollment_or_404(person, enrollment_id)
+    form = ReentryForm(prefix=f"reentry{enrollment.id}")
+    form.enrollment_id = enrollment.id
+    if form.validate_on_submit():
+        try:
+            people.reenter(db.session, enrollment, form.entry_date.data, actor())
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The re-entry has been recorded; the person is still counted once."), "success")
+            return redirect(url_for("portal.person_detail", person_id=person.id), code=303)
+    db.session.rollback()
+    return _render_person(_person_or_404(person_id), status=422, reentry_form=form)
+
+
+@bp.post("/persoane/<int:person_id>/inscrieri/<int:enrollment_id>/raspuns")
+@requires(PEOPLE_EDIT)
+def enrollment_answer(person_id: int, enrollment_id: int):
+    person = _person_or_404(person_id)
+    enrollment = _enrollment_or_404(person, enrollment_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            people.set_answer(db.session, enrollment, actor(), form.situation.data, Answer(form.answer.data),
+                              form.answered_on.data)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The answer has been recorded."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(message) for message in errors), "error")
+    return redirect(url_for("portal.person_detail", person_id=person.id), code=303)
+
+
+@bp.post("/persoane/<int:person_id>/inscrieri/<int:enrollment_id>/dosar")
+@requires(PEOPLE_EDIT)
+def dossier_update(person_id: int, enrollment_id: int):
+    person = _person_or_404(person_id)
+    enrollment = _enrollment_or_404(person, enrollment_id)
+    present = set(request.form.getlist("documents"))
+    for kind in DocumentKind:
+        people.set_document(db.session, enrollment, actor(), kind, kind.value in present)
+    flash(_("The dossier has been saved."), "success")
+    return redirect(url_for("portal.person_detail", person_id=person.id, _anchor=f"dosar-{enrollment.id}"), code=303)
+
+
+# Household ---------------------------------------------------------------------------------------
+
+@bp.post("/persoane/<int:person_id>/gospodarie")
+@requires(PEOPLE_EDIT)
+def household_join(person_id: int):
+    person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
+    form = HouseholdForm()
+    if form.validate_on_submit():
+        code = form.member_code.data.strip().upper()
+        other = db.session.scalar(select(Person).where(Person.code == code, Person.merged_into_id.is_(None),
+                                                       Person.erased_at.is_(None)))
+        if other is None or other.id == person.id:
+            form.member_code.errors = [_("No other person has this code.")]
+        else:
+            people.join_household(db.session, person, other, actor())
+            flash(_("%(name)s is now in the same household as %(other)s.", name=person.full_name,
+                    other=other.full_name), "success")
+            return redirect(url_for("portal.person_detail", person_id=person.id, _anchor="gospodarie"), code=303)
+    db.session.rollback()
+    return _render_person(_person_or_404(person_id), status=422, household_form=form)
+
+
+@bp.post("/persoane/<int:person_id>/gospodarie/iesire")
+@requires(PEOPLE_EDIT)
+def household_leave(person_id: int):
+    person = _person_or_404(person_id)
+    people.leave_household(db.session, person, actor())
+    flash(_("%(name)s is no longer in a household.", name=person.full_name), "success")
+    return redirect(url_for("portal.person_detail", person_id=person.id, _anchor="gospodarie"), code=303)
+
+
+# Merge, data export, erasure, audit ---------------------------------------------------------------
+
+@bp.route("/persoane/<int:person_id>/unire", methods=["GET", "POST"])
+@requires(PEOPLE_MERGE)
+def person_merge(person_id: int):
+    person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
+    form = MergeForm()
+    other = None
+    if form.validate_on_submit():
+        code = form.other_code.data.strip().upper()
+        other = db.session.scalar(select(Person).where(Person.code == code))
+        if other is None or other.id == person.id or not other.is_active_record:
+            form.other_code.errors = [_("No other active record has this code.")]
+            other = None
+        elif form.confirmed.data == "1":
+            try:
+                people.merge_persons(db.session, person, other, actor())
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                flash(_("The record %(other)s has been merged into %(code)s.", other=other.code, code=person.code),
+                      "success")
+                return redirect(url_for("portal.person_detail", person_id=person.id), code=303)
+        else:
+            form.confirmed.data = "1"
+    status = 422 if form.errors else 200
+    return render_page("portal/people/merge.html", form=form, person=person, other=other, status_code=status,
+                       **TEMPLATE_CONTEXT)
+
+
+@bp.get("/persoane/<int:person_id>/date-personale")
+@requires(PEOPLE_EXPORT)
+def person_data(person_id: int):
+    person = _person_or_404(person_id)
+    exported = people.export_person(db.session, person, actor())
+    if request.args.get("format") == "json":
+        body = json.dumps(exported, ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{person.code}.json"'})
+    return render_page("portal/people/data.html", person=person, exported=exported, **TEMPLATE_CONTEXT)
+
+
+@bp.route("/persoane/<int:person_id>/stergere", methods=["GET", "POST"])
+@requires(PEOPLE_ERASE)
+def person_erase(person_id: int):
+    person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
+    form = EraseForm()
+    if form.validate_on_submit():
+        if form.confirm_code.data.strip().upper() != person.code:
+            form.confirm_code.errors = [_("The code does not match this person's code.")]
+        else:
+            people.erase_person(db.session, person, actor())
+            flash(_("The personal data of %(code)s has been erased. Counts and attendance stay, without a name.",
+                    code=person.code), "success")
+            return redirect(url_for("portal.people_list"), code=303)
+    return render_page("portal/people/erase.html", form=form, person=person, status_code=422 if form.errors else 200,
+                       **TEMPLATE_CONTEXT)
+
+
+@bp.get("/persoane/<int:person_id>/jurnal")
+@requires(AUDIT_VIEW)
+def person_audit(person_id: int):
+    person = db.session.get(Person, person_id) or abort(404)
+    page = request.args.get("pagina", 1, type=int) or 1
+    entries = audit.entries_for_person(db.session, person.id, page=page)
+    return render_page("portal/people/audit.html", subject=person.code, person=person, user=None, entries=entries,
+                       page=page, **TEMPLATE_CONTEXT)
+
+
+@bp.get("/utilizatori/<int:user_id>/jurnal")
+@requires(AUDIT_VIEW)
+def user_audit(user_id: int):
+    from portal.domain.accounts.models import User
+
+    user = db.session.get(User, user_id) or abort(404)
+    page = request.args.get("pagina", 1, type=int) or 1
+    entries = audit.entries_for_user(db.session, user.id, page=page)
+    return render_page("portal/people/audit.html", subject=user.full_name, person=None, user=user, entries=entries,
+                       page=page, **TEMPLATE_CONTEXT)
