@@ -1,5 +1,7 @@
 """Commands for administrators and scripts: flask --app portal <command>."""
+import json
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(import_people_command)
 
 
 @click.command("migrate")
@@ -76,3 +79,45 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     click.echo(f"Comunitar on http://{host}:{port}/  (portal: http://{host}:{port}/portal/)")
     serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.command("import-people")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", "project_code", required=True, help="The project's code (MySMIS), e.g. 155550.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report, without changing the register.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@with_appcontext
+def import_people_command(file: Path, project_code: str, dry_run: bool, as_json: bool) -> None:
+    """Import people (and their entry in the target group) from a CSV or XLSX file.
+
+    Rows with problems are reported and skipped, the others are imported; the exit code is non-zero
+    only when the file cannot be read or the project does not exist.
+    """
+    from sqlalchemy import select
+
+    from portal.domain.actor import system_actor
+    from portal.domain.people.importer import UnreadableFile, import_people
+    from portal.domain.projects.models import Project
+
+    project = db.session.scalar(select(Project).where(Project.code == project_code.strip()))
+    if project is None:
+        raise click.ClickException(f"Unknown project code: {project_code}")
+    actor = system_actor(frozenset({"people.sensitive"}))
+    try:
+        report = import_people(db.session, project, file.name, file.read_bytes(), actor, dry_run=dry_run)
+    except UnreadableFile as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    heading = "Dry run (nothing was saved)" if dry_run else "Imported"
+    click.echo(f"{heading}: {project.code}, {file.name}")
+    click.echo(f"  created: {report.created}, updated: {report.updated}, unchanged: {report.unchanged}, "
+               f"errors: {len(report.errors)}")
+    for error in report.errors:
+        click.echo(f"  row {error.row}, {error.column or '-'}: {error.message}")

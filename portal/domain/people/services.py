@@ -78,7 +78,8 @@ class PersonData:
         cleaned = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            cleaned[item.name] = normalize_ro(value) if isinstance(value, str) else value
+            cleaned[item.name] = normalize_ro(value) if type(value) is str else value
+        cleaned["sex"] = Sex(self.sex) if self.sex else None
         cleaned["cnp"] = re.sub(r"\s", "", cleaned["cnp"] or "")
         cleaned["email"] = (cleaned["email"] or "").lower()
         return PersonData(**cleaned)
@@ -450,8 +451,10 @@ def merge_persons(db: Session, keep: Person, absorb: Person, actor: Actor) -> Pe
         for document in list(second.documents):
             if all(existing.kind != document.kind for existing in first.documents):
                 document.enrollment = first
-        first.person = keep
+        db.flush()
         db.delete(second)
+        db.flush()  # the unique (person, project) pair is free only once the other enrollment is gone
+        first.person = keep
     db.flush()
     for model, column in PERSON_REFERENCES:
         db.execute(update(model).where(getattr(model, column) == absorb.id).values({column: keep.id}))
