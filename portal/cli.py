@@ -61,7 +61,7 @@ def demo_command() -> None:
     """Load the two seed projects and demo users; running it again changes nothing."""
     from portal.demo import DEMO_PASSWORD, load_demo
 
-    users = load_demo(db.session)
+    users = load_demo(db.session, with_people=True)
     db.session.commit()
     click.echo("Demo data loaded. Demo logins (password for all: %s):" % DEMO_PASSWORD)
     for email, role in users:

@@ -144,13 +144,18 @@ def _first(db: Session, model, **keys):
     return db.scalar(select(model).filter_by(**keys))
 
 
-def load_demo(db: Session) -> list[tuple[str, str]]:
+def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]]:
+    """Demo users and projects; with_people adds a few hundred synthetic target-group members."""
     for email, name, role in DEMO_USERS:
         if _first(db, User, email=email) is None:
             create_user(db, email=email, full_name=name, role=role, password=DEMO_PASSWORD)
     for spec in PROJECTS:
         _load_project(db, spec)
     db.flush()
+    if with_people:
+        from portal.demo_people import load_demo_people
+
+        load_demo_people(db)
     return [(email, role.value) for email, _name, role in DEMO_USERS]
 
 

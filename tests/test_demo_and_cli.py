@@ -6,10 +6,11 @@ from portal.db import make_engine
 from portal.migrations import alembic_config
 from portal.extensions import db
 from portal.domain.accounts.models import Role, User
+from portal.domain.people.models import Consent, Enrollment, Household, Person
 from portal.domain.projects.models import Activity, Indicator, Project, Zone, ZoneStreet
 from tests.conftest import database_url_for, make_test_app
 
-COUNTED = (User, Project, Zone, ZoneStreet, Activity, Indicator)
+COUNTED = (User, Project, Zone, ZoneStreet, Activity, Indicator, Person, Household, Enrollment, Consent)
 
 
 def counts(session):
@@ -35,6 +36,14 @@ def test_demo_loads_both_seed_projects_and_a_second_run_changes_nothing(app, db_
     assert any(int(indicator.target) == 1110 for indicator in bacau.indicators)
     roles = set(db_session.scalars(select(User.role)))
     assert roles == set(Role)
+    # A few hundred synthetic people with Romanian names, in households, enrolled with consent.
+    assert after_first["Person"] >= 300 and after_first["Enrollment"] >= 250
+    assert after_first["Household"] >= 80
+    names = " ".join(db_session.scalars(select(Person.last_name)))
+    assert "ș" in names or "ț" in names or "ă" in names
+    without_consent = db_session.scalar(
+        select(func.count()).select_from(Enrollment).where(~Enrollment.person.has(Person.consents.any())))
+    assert without_consent == 0
 
 
 def test_create_user_reads_the_password_from_stdin(app, db_session):
