@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from portal.staff import guard, auth, dashboard, users, people  # noqa: E402,F401  (routes register on import)
+from portal.staff import guard, auth, dashboard, users, people, people_files  # noqa: E402,F401  (routes register on import)
