@@ -231,10 +231,15 @@ def _delimiter(text: str) -> str:
 
 def _csv_rows(content: bytes) -> list[tuple[int, list]]:
     text = _decode(content)
+    # Excel writes "sep=;" on a line of its own to say which separator follows; it is not a row.
+    if hint := re.match(r"sep=(.)\r?\n", text):
+        delimiter, text = hint[1], text[hint.end():]
+    else:
+        delimiter = _delimiter(text)
     if not text.strip():
         raise UnreadableFile(_l("The file is empty."))
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         return [(number, row) for number, row in enumerate(reader, 1)]
     except csv.Error:
         raise UnreadableFile(_l("The file is not a CSV or Excel (.xlsx) file.")) from None
@@ -467,11 +472,13 @@ class _Importer:
         if raw.email and not _EMAIL.fullmatch(raw.email):
             row.problem("email", _l("The e-mail address is not valid."))
         data, problems = check_person_data(self.db, raw)
+        unreadable = {column for column, _message in row.problems}
         for problem in problems:
             column = FIELD_COLUMNS.get(problem.field, "nume")
-            # A date that could not be read is reported once, as unreadable.
-            if not any(existing == column for existing, _message in row.problems):
-                row.problem(column, problem.message)
+            # A cell already reported as unreadable is not reported again, nor is the CNP it stood in for.
+            if column in unreadable or (column == "cnp" and not raw.cnp and unreadable & {"data_nasterii", "sex"}):
+                continue
+            row.problem(column, problem.message)
 
         zone = None
         if not row.blank("zona"):
