@@ -37,6 +37,7 @@ translations: venv
 # Server time and query counts per page (figures go to docs/benchmarks.md).
 bench: compile-translations
 	$(BIN)/python scripts/bench_pages.py
+	$(BIN)/python scripts/bench_register.py
 
 # Lighthouse on the public pages of a running demo (needs Chromium and npm).
 page-budget: compile-translations
