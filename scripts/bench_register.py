@@ -47,7 +47,7 @@ from portal.domain.people import services  # noqa: E402
 from portal.domain.people.cnp import check_digit  # noqa: E402
 from portal.domain.people.models import (  # noqa: E402
     Answer, Consent, ConsentGiver, ConsentKind, Enrollment, EnrollmentPeriod, ExitResult, Household, LabourStatus,
-    Person, RiskReason, SITUATIONS, Sex,
+    Person, PersonNameWord, RiskReason, SITUATIONS, Sex,
 )
 from portal.domain.projects.models import Project, Zone, ZoneStreet  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -121,7 +121,7 @@ class Filler:
             self.person_id = connection.scalar(select(func.coalesce(func.max(Person.id), 0)))
             self.household_id = connection.scalar(select(func.coalesce(func.max(Household.id), 0)))
             self.enrollment_id = connection.scalar(select(func.coalesce(func.max(Enrollment.id), 0)))
-        self.counts = {"household": 0, "person": 0, "enrollment": 0, "enrollment_period": 0, "consent": 0}
+        self.counts = {"household": 0, "person": 0, "person_name_word": 0, "enrollment": 0, "enrollment_period": 0, "consent": 0}
 
     def fill(self, count: int, forced: list[dict] | None = None) -> None:
         """Insert `count` persons; `forced` units (dicts of overrides) come first."""
@@ -132,12 +132,13 @@ class Filler:
             if dialect == "postgresql":
                 connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             while done < count:
-                rows = {"household": [], "person": [], "enrollment": [], "enrollment_period": [], "consent": []}
+                rows = {"household": [], "person": [], "person_name_word": [], "enrollment": [],
+                        "enrollment_period": [], "consent": []}
                 target = min(BATCH, count - done)
                 made = 0
                 while made < target:
                     made += self._unit(rows, target - made, forced.pop(0) if forced else {})
-                for model in (Household, Person, Enrollment, EnrollmentPeriod, Consent):
+                for model in (Household, Person, PersonNameWord, Enrollment, EnrollmentPeriod, Consent):
                     name = model.__tablename__
                     if rows[name]:
                         connection.execute(insert(model.__table__), rows[name])
@@ -197,6 +198,8 @@ class Filler:
                 "merged_into_id": None, "erased_at": None, "created_at": self.now, "updated_at": self.now,
                 "created_by_id": self.admin_id,
             })
+            rows["person_name_word"].extend({"word": word, "person_id": person_id}
+                                            for word in sorted(set(self.search_names[name_key].split())))
             if not full and rng.random() >= 0.9:
                 continue  # registered, not (yet) enrolled
             minor = services.age_on(birth, entry_day) < 18

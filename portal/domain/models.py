@@ -3,12 +3,12 @@ from portal.db import Base
 from portal.domain.accounts.models import LoginAttempt, Role, User
 from portal.domain.audit.models import AuditAction, AuditEntry
 from portal.domain.people.models import (
-    Consent, DossierDocument, Enrollment, EnrollmentPeriod, Household, ImportUpload, Person,
+    Consent, DossierDocument, Enrollment, EnrollmentPeriod, Household, ImportUpload, Person, PersonNameWord,
 )
 from portal.domain.projects.models import Activity, ActivityKind, Indicator, IndicatorUnit, Project, Zone, ZoneStreet
 
 __all__ = [
     "Base", "User", "Role", "LoginAttempt",
-    "AuditAction", "AuditEntry", "Consent", "DossierDocument", "Enrollment", "EnrollmentPeriod", "Household", "ImportUpload",
+    "AuditAction", "AuditEntry", "Consent", "DossierDocument", "Enrollment", "EnrollmentPeriod", "Household", "ImportUpload", "PersonNameWord",
     "Person", "Project", "Zone", "ZoneStreet", "Activity", "ActivityKind", "Indicator", "IndicatorUnit",
 ]

@@ -270,3 +270,19 @@ class ImportUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PersonNameWord(Base):
+    """Each folded word of a person's name, so that a search by word prefix uses an index.
+
+    "bala" finds "Bălășcău" through `word >= 'bala' AND word < 'balb'`: an index range, not a scan of
+    every person. Kept in step with the name by the register's services.
+    """
+
+    __tablename__ = "person_name_word"
+    __table_args__ = (Index("ix_person_name_word_person_id", "person_id"),)
+
+    # Byte order ("C") on PostgreSQL, as on SQLite, so that the prefix range is exact.
+    word: Mapped[str] = mapped_column(String(100).with_variant(String(100, collation="C"), "postgresql"),
+                                      primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)

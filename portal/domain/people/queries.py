@@ -8,15 +8,20 @@ from portal.domain.people.models import Enrollment, EnrollmentPeriod, Household,
 from portal.domain.people.services import person_query_text
 
 PAGE_SIZE = 25
+COUNT_LIMIT = 1000  # counting further costs a scan of everything that matches; "over 1,000" says enough
 STATUSES = ("active", "exited")
 
 
 @dataclass
 class SearchResult:
     people: list[Person]
-    total: int
+    total: int  # capped at COUNT_LIMIT + 1
     page: int
-    pages: int
+    has_next: bool
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total > COUNT_LIMIT
 
 
 def search_people(db: Session, *, text: str = "", project_id: int | None = None, zone_id: int | None = None,
@@ -33,15 +38,15 @@ def search_people(db: Session, *, text: str = "", project_id: int | None = None,
                                          EnrollmentPeriod.exit_date.is_(None))
             enrollment = enrollment.where(open_period if status == "active" else ~open_period)
         conditions.append(enrollment.exists())
-    total = db.scalar(select(func.count()).select_from(Person).where(*conditions))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    people = db.scalars(
+    total = db.scalar(select(func.count()).select_from(
+        select(Person.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()))
+    page = max(page, 1)
+    people = list(db.scalars(
         select(Person).where(*conditions)
         .options(selectinload(Person.enrollments).selectinload(Enrollment.project))
-        .order_by(Person.search_name, Person.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return SearchResult(list(people), total, page, pages)
+        .order_by(Person.search_name, Person.id).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    ))
+    return SearchResult(people[:PAGE_SIZE], total, page, has_next=len(people) > PAGE_SIZE)
 
 
 def person_page(db: Session, person_id: int) -> Person | None:

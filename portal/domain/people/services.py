@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -23,7 +23,7 @@ from portal.domain.errors import DomainError
 from portal.domain.people.cnp import mismatches, parse_cnp
 from portal.domain.people.models import (
     SENSITIVE_SITUATIONS, SITUATIONS, Answer, Consent, ConsentGiver, ConsentKind, DocumentKind, DossierDocument,
-    Enrollment, EnrollmentPeriod, ExitResult, Household, LabourStatus, Person, RiskReason, Sex,
+    Enrollment, EnrollmentPeriod, ExitResult, Household, LabourStatus, Person, PersonNameWord, RiskReason, Sex,
 )
 from portal.domain.people.streets import street_key
 from portal.domain.projects.models import Project, Zone, ZoneStreet
@@ -138,6 +138,15 @@ def check_person_data(db: Session, data: PersonData, *, person_id: int | None = 
     return data, problems
 
 
+def index_name(db: Session, person: Person) -> None:
+    """Rewrite the person's name words (none for an erased or merged record)."""
+    db.execute(delete(PersonNameWord).where(PersonNameWord.person_id == person.id))
+    if person.is_active_record:
+        words = sorted({word[:100] for word in person.search_name.split()})
+        if words:
+            db.execute(insert(PersonNameWord), [{"word": word, "person_id": person.id} for word in words])
+
+
 def _apply(person: Person, data: PersonData) -> list[str]:
     changed = []
     for name in PERSON_FIELDS:
@@ -195,6 +204,7 @@ def create_person(db: Session, data: PersonData, actor: Actor, *, confirm_new: b
     db.add(person)
     db.flush()
     person.code = f"P{person.id:06d}"
+    index_name(db, person)
     record(db, actor, AuditAction.create, person.id)
     return CreateResult(person, existing=False)
 
@@ -205,6 +215,8 @@ def update_person(db: Session, person: Person, data: PersonData, actor: Actor) -
     if problems:
         raise InvalidData(problems)
     changed = _apply(person, data)
+    if {"last_name", "first_name"} & set(changed):
+        index_name(db, person)
     if changed:
         record(db, actor, AuditAction.update, person.id, ", ".join(changed))
     return changed
@@ -472,6 +484,7 @@ def merge_persons(db: Session, keep: Person, absorb: Person, actor: Actor) -> Pe
     keep.phone_digits = phone_digits(keep.phone)
     absorb.merged_into_id = keep.id
     absorb.household = None
+    index_name(db, absorb)
     record(db, actor, AuditAction.merge, keep.id, f"absorbed {absorb.code}")
     record(db, actor, AuditAction.merge, absorb.id, f"merged into {keep.code}")
     db.expire(keep, ["enrollments", "consents"])
@@ -497,6 +510,7 @@ def erase_person(db: Session, person: Person, actor: Actor) -> Person:
         for period in enrollment.periods:
             period.exit_notes = ""
     person.erased_at = utcnow()
+    index_name(db, person)
     record(db, actor, AuditAction.erase, person.id)
     return person
 
@@ -550,14 +564,25 @@ def _plain(value):
     return value
 
 
+def _prefix_range(column, prefix: str):
+    """column starts with prefix, written as a range so that a plain index serves it."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
 def person_query_text(text: str):
-    """SQL conditions for a search box: name (without diacritics), CNP, person code or phone."""
+    """SQL conditions for a search box: words of the name (without diacritics), CNP, person code or phone.
+
+    Every condition is an index range: name words by prefix, CNP and phone by their first digits.
+    """
     text = (text or "").strip()
     if not text:
         return []
-    digits = re.sub(r"\D", "", text)
     if re.fullmatch(r"[Pp]\d{1,6}", text):
         return [Person.code == f"P{int(text[1:]):06d}"]
-    if digits and len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s+().-]", "", text)):
-        return [or_(Person.cnp.startswith(digits), Person.phone_digits.contains(phone_digits(text) or digits))]
-    return [(" " + Person.search_name).contains(" " + token, autoescape=True) for token in fold(text).split()]
+    compact = re.sub(r"[\s+().-]", "", text)
+    if compact.isdigit() and len(compact) >= 4:
+        phone = phone_digits(text)
+        return [or_(_prefix_range(Person.cnp, compact), _prefix_range(Person.phone_digits, phone or compact))]
+    return [Person.id.in_(select(PersonNameWord.person_id).where(_prefix_range(PersonNameWord.word, token)))
+            for token in fold(text).split()]
