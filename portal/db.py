@@ -61,7 +61,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, **options)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No server-side prepared statements: their generic plans ignore the search values, and a name
+    # search by prefix then scans what a plan made for those values would read through an index.
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -198,7 +198,8 @@ class Filler:
                 "merged_into_id": None, "erased_at": None, "created_at": self.now, "updated_at": self.now,
                 "created_by_id": self.admin_id,
             })
-            rows["person_name_word"].extend({"word": word, "person_id": person_id}
+            rows["person_name_word"].extend({"word": word, "person_id": person_id,
+                                             "search_name": self.search_names[name_key]}
                                             for word in sorted(set(self.search_names[name_key].split())))
             if not full and rng.random() >= 0.9:
                 continue  # registered, not (yet) enrolled
@@ -491,8 +492,12 @@ def throwaway_postgres():
 def main() -> None:
     began = time.perf_counter()
     print(f"Register bench: {PERSONS:,} persons, {ROUNDS} rounds per page")
-    with tempfile.TemporaryDirectory() as folder:
-        run("sqlite", f"sqlite:///{folder}/bench.sqlite3", folder)
+    only = os.environ.get("BENCH_ONLY", "")  # "sqlite" or "postgresql" to measure one database
+    if only != "postgresql":
+        with tempfile.TemporaryDirectory() as folder:
+            run("sqlite", f"sqlite:///{folder}/bench.sqlite3", folder)
+    if only == "sqlite":
+        return
     given = os.environ.get("BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory() as folder:
         if given:

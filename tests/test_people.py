@@ -373,3 +373,25 @@ def test_personal_data_export_and_erasure_through_the_portal(client, login_as, d
     assert "Bălășcău" not in client.get("/portal/persoane?q=balascau").get_data(as_text=True)
     actions = set(db_session.scalars(select(AuditEntry.action).where(AuditEntry.person_id == person.id)))
     assert {AuditAction.export, AuditAction.erase} <= actions
+
+
+def test_name_search_pages_and_filters_through_the_word_index(db_session, zum):
+    from portal.domain.people.queries import PAGE_SIZE, search_people
+
+    for number in range(PAGE_SIZE + 2):
+        person = register(db_session, last="Ionescu", first=f"Ion{number:02d}", birth_date=date(1980, 1, 1 + number % 28))
+        if number < 3:
+            consent(db_session, person)
+            people.enroll(db_session, person, zum, entry(zum), COORDINATOR)
+    register(db_session, last="Ionașcu", first="Maria")
+    db_session.flush()
+    first = search_people(db_session, text="ionescu")
+    assert first.total == PAGE_SIZE + 2 and first.has_next and len(first.people) == PAGE_SIZE
+    assert [person.first_name for person in first.people][:2] == ["Ion00", "Ion01"]
+    second = search_people(db_session, text="ionescu", page=2)
+    assert [person.first_name for person in second.people] == ["Ion25", "Ion26"] and not second.has_next
+    assert search_people(db_session, text="ion ionesc").total == PAGE_SIZE + 2  # "ion" also matches "Ion00"…
+    assert search_people(db_session, text="iona").total == 1
+    assert search_people(db_session, text="ionescu", project_id=zum.id).total == 3
+    assert search_people(db_session, text="ionescu", status="active").total == 3
+    assert search_people(db_session, text="ionescu", status="exited").total == 0

@@ -24,6 +24,7 @@ def upgrade() -> None:
     op.create_table('person_name_word',
     sa.Column('word', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('search_name', sa.String(length=210), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_person_name_word_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('word', 'person_id', name=op.f('pk_person_name_word'))
     )
@@ -35,10 +36,10 @@ def upgrade() -> None:
     connection = op.get_bind()
     people = connection.execute(sa.text(
         "SELECT id, search_name FROM person WHERE merged_into_id IS NULL AND erased_at IS NULL")).all()
-    rows = [{"word": word[:100], "person_id": person_id}
+    rows = [{"word": word[:100], "person_id": person_id, "search_name": name}
             for person_id, name in people for word in sorted(set((name or "").split()))]
     if rows:
-        connection.execute(sa.text("INSERT INTO person_name_word (word, person_id) VALUES (:word, :person_id)"), rows)
+        connection.execute(sa.text("INSERT INTO person_name_word (word, person_id, search_name) VALUES (:word, :person_id, :search_name)"), rows)
 
 
 def downgrade() -> None:

@@ -286,3 +286,5 @@ class PersonNameWord(Base):
     word: Mapped[str] = mapped_column(String(100).with_variant(String(100, collation="C"), "postgresql"),
                                       primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    # The person's whole folded name, copied here so a search sorts its page without reading every match.
+    search_name: Mapped[str] = mapped_column(String(210))

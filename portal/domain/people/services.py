@@ -144,7 +144,8 @@ def index_name(db: Session, person: Person) -> None:
     if person.is_active_record:
         words = sorted({word[:100] for word in person.search_name.split()})
         if words:
-            db.execute(insert(PersonNameWord), [{"word": word, "person_id": person.id} for word in words])
+            db.execute(insert(PersonNameWord), [{"word": word, "person_id": person.id, "search_name": person.search_name}
+                                                for word in words])
 
 
 def _apply(person: Person, data: PersonData) -> list[str]:
@@ -570,19 +571,39 @@ def _prefix_range(column, prefix: str):
     return and_(column >= prefix, column < upper)
 
 
-def person_query_text(text: str):
-    """SQL conditions for a search box: words of the name (without diacritics), CNP, person code or phone.
+@dataclass(frozen=True)
+class SearchText:
+    """What a search box holds: a person code, digits (CNP or phone), or words of a name."""
 
-    Every condition is an index range: name words by prefix, CNP and phone by their first digits.
-    """
+    code: str | None = None
+    digits: str | None = None
+    phone: str | None = None
+    words: tuple[str, ...] = ()
+
+
+def parse_search(text: str) -> SearchText:
     text = (text or "").strip()
     if not text:
-        return []
+        return SearchText()
     if re.fullmatch(r"[Pp]\d{1,6}", text):
-        return [Person.code == f"P{int(text[1:]):06d}"]
+        return SearchText(code=f"P{int(text[1:]):06d}")
     compact = re.sub(r"[\s+().-]", "", text)
     if compact.isdigit() and len(compact) >= 4:
-        phone = phone_digits(text)
-        return [or_(_prefix_range(Person.cnp, compact), _prefix_range(Person.phone_digits, phone or compact))]
+        return SearchText(digits=compact, phone=phone_digits(text) or compact)
+    return SearchText(words=tuple(word[:100] for word in fold(text).split()))
+
+
+def name_word_range(column, prefix: str):
+    return _prefix_range(column, prefix)
+
+
+def person_query_text(text: str):
+    """SQL conditions on Person for a search box: every one an index range (name words by prefix,
+    CNP and phone by their first digits, or the exact person code)."""
+    search = parse_search(text)
+    if search.code:
+        return [Person.code == search.code]
+    if search.digits:
+        return [or_(_prefix_range(Person.cnp, search.digits), _prefix_range(Person.phone_digits, search.phone))]
     return [Person.id.in_(select(PersonNameWord.person_id).where(_prefix_range(PersonNameWord.word, token)))
-            for token in fold(text).split()]
+            for token in search.words]
