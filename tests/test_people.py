@@ -12,7 +12,7 @@ from portal.domain.errors import DomainError
 from portal.domain.people import services as people
 from portal.domain.people.cnp import check_digit
 from portal.domain.people.models import (
-    Answer, ConsentGiver, ConsentKind, Enrollment, ExitResult, LabourStatus, Person, RiskReason, Sex,
+    Answer, Consent, ConsentGiver, ConsentKind, Enrollment, ExitResult, LabourStatus, Person, RiskReason, Sex,
 )
 from portal.domain.projects.models import Project
 
@@ -395,3 +395,26 @@ def test_name_search_pages_and_filters_through_the_word_index(db_session, zum):
     assert search_people(db_session, text="ionescu", project_id=zum.id).total == 3
     assert search_people(db_session, text="ionescu", status="active").total == 3
     assert search_people(db_session, text="ionescu", status="exited").total == 0
+
+
+def test_an_erased_record_takes_no_more_changes(client, login_as, db_session, zum):
+    login_as("admin")
+    person = register(db_session)
+    given = consent(db_session, person)
+    enrollment = people.enroll(db_session, person, zum, entry(zum), COORDINATOR)
+    people.erase_person(db_session, person, COORDINATOR)
+    db_session.commit()
+    base = f"/portal/persoane/{person.id}"
+    for url, data in [(f"{base}/consimtaminte/{given.id}/retragere", {"withdrawn_on": "01.01.2024"}),
+                      (f"{base}/inscrieri/{enrollment.id}/iesire", {f"exit{enrollment.id}-exit_date": "01.06.2023",
+                                                                      f"exit{enrollment.id}-result": "completed",
+                                                                      f"exit{enrollment.id}-notes": "Str. X nr. 3"}),
+                      (f"{base}/inscrieri/{enrollment.id}/dosar", {"documents": "id_copy"}),
+                      (f"{base}/gospodarie/iesire", {})]:
+        assert client.post_form(url, data).status_code == 404, url
+    assert client.get(f"{base}/date-personale").status_code == 404
+    assert client.get(f"{base}/jurnal?pagina=-3").status_code == 200
+    db_session.expire_all()
+    assert db_session.get(Consent, given.id).withdrawn_on is None
+    with pytest.raises(DomainError):
+        people.withdraw_consent(db_session, db_session.get(Consent, given.id), COORDINATOR, date(2024, 1, 1))

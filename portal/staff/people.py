@@ -240,6 +240,8 @@ def consent_create(person_id: int):
 @requires(PEOPLE_EDIT)
 def consent_withdraw(person_id: int, consent_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.person_id != person.id:
         abort(404)
@@ -296,6 +298,8 @@ def enrollment_create(person_id: int):
 @requires(PEOPLE_EDIT)
 def enrollment_exit(person_id: int, enrollment_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     enrollment = _enrollment_or_404(person, enrollment_id)
     form = ExitForm(prefix=f"exit{enrollment.id}")
     form.enrollment_id = enrollment.id
@@ -316,6 +320,8 @@ def enrollment_exit(person_id: int, enrollment_id: int):
 @requires(PEOPLE_EDIT)
 def enrollment_reenter(person_id: int, enrollment_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     enrollment = _enrollment_or_404(person, enrollment_id)
     form = ReentryForm(prefix=f"reentry{enrollment.id}")
     form.enrollment_id = enrollment.id
@@ -335,6 +341,8 @@ def enrollment_reenter(person_id: int, enrollment_id: int):
 @requires(PEOPLE_EDIT)
 def enrollment_answer(person_id: int, enrollment_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     enrollment = _enrollment_or_404(person, enrollment_id)
     form = AnswerForm()
     if form.validate_on_submit():
@@ -355,6 +363,8 @@ def enrollment_answer(person_id: int, enrollment_id: int):
 @requires(PEOPLE_EDIT)
 def dossier_update(person_id: int, enrollment_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     enrollment = _enrollment_or_404(person, enrollment_id)
     present = set(request.form.getlist("documents"))
     for kind in DocumentKind:
@@ -391,6 +401,8 @@ def household_join(person_id: int):
 @requires(PEOPLE_EDIT)
 def household_leave(person_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     people.leave_household(db.session, person, actor())
     flash(_("%(name)s is no longer in a household.", name=person.full_name), "success")
     return redirect(url_for("portal.person_detail", person_id=person.id, _anchor="gospodarie"), code=303)
@@ -432,6 +444,8 @@ def person_merge(person_id: int):
 @requires(PEOPLE_EXPORT)
 def person_data(person_id: int):
     person = _person_or_404(person_id)
+    if (stop := _editable_or_redirect(person)) is not None:
+        return stop
     exported = people.export_person(db.session, person, actor())
     if request.args.get("format") == "json":
         body = json.dumps(exported, ensure_ascii=False, indent=2)
@@ -463,7 +477,7 @@ def person_erase(person_id: int):
 @requires(AUDIT_VIEW)
 def person_audit(person_id: int):
     person = db.session.get(Person, person_id) or abort(404)
-    page = request.args.get("pagina", 1, type=int) or 1
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     entries = audit.entries_for_person(db.session, person.id, page=page)
     return render_page("portal/people/audit.html", subject=person.code, person=person, user=None, entries=entries,
                        page=page, **TEMPLATE_CONTEXT)
@@ -475,7 +489,7 @@ def user_audit(user_id: int):
     from portal.domain.accounts.models import User
 
     user = db.session.get(User, user_id) or abort(404)
-    page = request.args.get("pagina", 1, type=int) or 1
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     entries = audit.entries_for_user(db.session, user.id, page=page)
     return render_page("portal/people/audit.html", subject=user.full_name, person=None, user=user, entries=entries,
                        page=page, **TEMPLATE_CONTEXT)

@@ -262,6 +262,7 @@ def join_household(db: Session, person: Person, other: Person, actor: Actor) -> 
 
 
 def leave_household(db: Session, person: Person, actor: Actor) -> None:
+    _require_active(person)
     person.household = None
     record(db, actor, AuditAction.update, person.id, "household")
 
@@ -296,6 +297,7 @@ def record_consent(db: Session, person: Person, actor: Actor, *, kind: ConsentKi
 
 
 def withdraw_consent(db: Session, consent: Consent, actor: Actor, on: date) -> Consent:
+    _require_active(consent.person)
     if consent.withdrawn_on is not None:
         raise DomainError(_l("This consent was already withdrawn."), code="consent_withdrawn")
     if on < consent.given_on:
@@ -379,6 +381,7 @@ def enroll(db: Session, person: Person, project: Project, entry: EntryData, acto
 
 def reenter(db: Session, enrollment: Enrollment, entry_date: date, actor: Actor) -> Enrollment:
     """A new stay for someone who left; the entry characteristics stay those of the first entry."""
+    _require_active(enrollment.person)
     current = enrollment.current_period
     if current is not None and current.exit_date is None:
         raise DomainError(_l("The person is already in this project's target group."), code="already_enrolled")
@@ -392,6 +395,7 @@ def reenter(db: Session, enrollment: Enrollment, entry_date: date, actor: Actor)
 
 def exit_enrollment(db: Session, enrollment: Enrollment, actor: Actor, *, exit_date: date, result: ExitResult,
                     notes: str = "") -> EnrollmentPeriod:
+    _require_active(enrollment.person)
     period = enrollment.current_period
     if period is None or period.exit_date is not None:
         raise DomainError(_l("The person is not in the target group now."), code="not_enrolled")
@@ -408,6 +412,7 @@ def exit_enrollment(db: Session, enrollment: Enrollment, actor: Actor, *, exit_d
 def set_answer(db: Session, enrollment: Enrollment, actor: Actor, situation: str, answer: Answer,
                on: date) -> None:
     """Record an entry question that was not asked at entry. An answer already given is never rewritten."""
+    _require_active(enrollment.person)
     if situation not in SITUATIONS:
         raise DomainError(_l("Unknown question."), code="unknown_situation")
     if situation in SENSITIVE_SITUATIONS and not actor.can(SENSITIVE):
@@ -421,6 +426,7 @@ def set_answer(db: Session, enrollment: Enrollment, actor: Actor, situation: str
 
 def set_document(db: Session, enrollment: Enrollment, actor: Actor, kind: DocumentKind, present: bool,
                  received_on: date | None = None) -> None:
+    _require_active(enrollment.person)
     kind = DocumentKind(kind)
     existing = next((document for document in enrollment.documents if document.kind == kind), None)
     if present and existing is None:
