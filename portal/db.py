@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.pool import StaticPool
@@ -26,6 +26,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_column(enum_class, length: int = 30) -> Enum:
+    """An enumeration stored as its values ("M", "refused") in a VARCHAR: readable in exports and plain
+    SQL, and the same on SQLite and PostgreSQL (no native enum type to migrate)."""
+    return Enum(enum_class, native_enum=False, length=length, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class UtcDateTime(TypeDecorator):

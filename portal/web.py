@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -106,6 +106,12 @@ def init_app(app: Flask) -> None:
         if request.blueprint == "portal" or response.status_code >= 400:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @app.template_global()
+    def page_url(number: int) -> str:
+        """This page's URL, same filters, another page of results."""
+        arguments = {**request.view_args, **request.args.to_dict(), "pagina": number}
+        return url_for(request.endpoint, **arguments)
 
     @app.url_defaults
     def fingerprint_static(endpoint, values):

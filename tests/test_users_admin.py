@@ -103,3 +103,18 @@ def test_unknown_user_is_a_404(client, login_as):
     response = client.get("/portal/utilizatori/999999")
     assert response.status_code == 404
     assert "Pagina nu a fost găsită" in response.get_data(as_text=True)
+
+
+def test_pages_keep_the_filters_with_and_without_htmx(client, login_as, db_session, make_user):
+    import re
+
+    login_as("admin")
+    for number in range(55):
+        make_user("viewer", full_name=f"Ana Test {number:02d}")
+    db_session.commit()
+    html = client.get("/portal/utilizatori?q=ana+test&rol=viewer").get_data(as_text=True)
+    assert "Pagina 1 din 2" in html
+    following = re.search(r'href="([^"]*pagina=2[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "q=ana+test" in following and "rol=viewer" in following
+    partial = client.get(following, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Pagina 2 din 2" in partial and "Pagina anterioară" in partial and "<html" not in partial

@@ -2,10 +2,10 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, Index, String
+from sqlalchemy import Boolean, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.db import Base, UtcDateTime, enum_column, utcnow
 
 
 class Role(str, enum.Enum):
@@ -25,7 +25,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, validate_strings=True))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))

@@ -1,10 +1,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.db import Base, UtcDateTime, enum_column, utcnow
 
 
 class AuditAction(str, enum.Enum):
@@ -33,9 +33,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     address: Mapped[str] = mapped_column(String(64), default="")
-    action: Mapped[AuditAction] = mapped_column(
-        Enum(AuditAction, native_enum=False, length=20, validate_strings=True,
-             values_callable=lambda kinds: [kind.value for kind in kinds]))
+    action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction, 20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     # What was touched: field names, the project, a count — never the personal values themselves.
     details: Mapped[str] = mapped_column(Text, default="")

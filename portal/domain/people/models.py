@@ -2,16 +2,10 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
-
-
-def _enum(cls, length=30):
-    # Stored as the enum's values ("M", "refused"), readable in exports and plain SQL.
-    return Enum(cls, native_enum=False, length=length, validate_strings=True,
-                values_callable=lambda kinds: [kind.value for kind in kinds])
+from portal.db import Base, UtcDateTime, enum_column, utcnow
 
 
 class Sex(str, enum.Enum):
@@ -110,7 +104,7 @@ class Person(Base):
     search_name: Mapped[str] = mapped_column(String(210))
     cnp: Mapped[str | None] = mapped_column(String(13), unique=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
-    sex: Mapped[Sex | None] = mapped_column(_enum(Sex, 1))
+    sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, 1))
     locality: Mapped[str] = mapped_column(String(100), default="")
     street: Mapped[str] = mapped_column(String(150), default="")
     number: Mapped[str] = mapped_column(String(20), default="")
@@ -168,21 +162,21 @@ class Enrollment(Base):
     first_entry_date: Mapped[date] = mapped_column(Date)
     # Frozen at the first entry, so that erasing the birth date later keeps the age bands right.
     age_at_entry: Mapped[int] = mapped_column(SmallInteger)
-    risk_reason: Mapped[RiskReason] = mapped_column(_enum(RiskReason))
+    risk_reason: Mapped[RiskReason] = mapped_column(enum_column(RiskReason))
     risk_details: Mapped[str] = mapped_column(Text, default="")
-    labour_status: Mapped[LabourStatus] = mapped_column(_enum(LabourStatus))
+    labour_status: Mapped[LabourStatus] = mapped_column(enum_column(LabourStatus))
     isced_level: Mapped[int | None] = mapped_column(SmallInteger)
-    disability: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.not_asked)
+    disability: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.not_asked)
     disability_on: Mapped[date | None] = mapped_column(Date)
-    minority: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.not_asked)
+    minority: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.not_asked)
     minority_on: Mapped[date | None] = mapped_column(Date)
-    homeless: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.not_asked)
+    homeless: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.not_asked)
     homeless_on: Mapped[date | None] = mapped_column(Date)
-    jobless_household: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.not_asked)
+    jobless_household: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.not_asked)
     jobless_household_on: Mapped[date | None] = mapped_column(Date)
-    single_parent_household: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.not_asked)
+    single_parent_household: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.not_asked)
     single_parent_household_on: Mapped[date | None] = mapped_column(Date)
-    rural: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.not_asked)
+    rural: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.not_asked)
     rural_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -215,7 +209,7 @@ class EnrollmentPeriod(Base):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
     entry_date: Mapped[date] = mapped_column(Date)
     exit_date: Mapped[date | None] = mapped_column(Date)
-    exit_result: Mapped[ExitResult | None] = mapped_column(_enum(ExitResult))
+    exit_result: Mapped[ExitResult | None] = mapped_column(enum_column(ExitResult))
     exit_notes: Mapped[str] = mapped_column(Text, default="")
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="periods")
@@ -227,8 +221,8 @@ class Consent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    kind: Mapped[ConsentKind] = mapped_column(_enum(ConsentKind))
-    given_by: Mapped[ConsentGiver] = mapped_column(_enum(ConsentGiver))
+    kind: Mapped[ConsentKind] = mapped_column(enum_column(ConsentKind))
+    given_by: Mapped[ConsentGiver] = mapped_column(enum_column(ConsentGiver))
     guardian_name: Mapped[str] = mapped_column(String(200), default="")
     given_on: Mapped[date] = mapped_column(Date)
     document_ref: Mapped[str] = mapped_column(String(100), default="")
@@ -251,7 +245,7 @@ class DossierDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
     received_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

@@ -2,10 +2,10 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base
+from portal.db import Base, enum_column
 
 
 class Project(Base):
@@ -79,9 +79,7 @@ class Activity(Base):
     code: Mapped[str] = mapped_column(String(20))
     name_ro: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300), default="")
-    kind: Mapped[ActivityKind] = mapped_column(
-        Enum(ActivityKind, native_enum=False, length=30, validate_strings=True)
-    )
+    kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind, 30))
 
     project: Mapped[Project] = relationship(back_populates="activities")
 
@@ -110,9 +108,7 @@ class Indicator(Base):
     name_ro: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300), default="")
     target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    unit: Mapped["IndicatorUnit"] = mapped_column(
-        Enum(IndicatorUnit, native_enum=False, length=20, validate_strings=True)
-    )
+    unit: Mapped["IndicatorUnit"] = mapped_column(enum_column(IndicatorUnit, 20))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
 
     project: Mapped[Project] = relationship(back_populates="indicators")
