@@ -1,7 +1,8 @@
 """Demo data from the two seed articles (Botoșani "ZUM BT PLUS" and Bacău), for trying Comunitar.
 
 Everything is created only when missing, so loading it again changes nothing. The streets and the
-Bacău project code are invented for the demo; the targets are the ones the articles report.
+Bacău project code are invented for the demo; the targets are the ones the articles report. The
+projects really ended in 2023; here they run until mid-2027, so that the demo has sessions today.
 """
 from datetime import date
 
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 from portal.domain.accounts.models import Role, User
 from portal.domain.accounts.services import create_user
 from portal.domain.projects.models import (
-    Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, Zone, ZoneStreet,
+    Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, ProjectMember, Zone, ZoneStreet,
 )
+from portal.domain.casework.services import add_default_service_types
 from portal.domain.people.streets import street_key
 
 DEMO_PASSWORD = "comunitar-demo"
@@ -35,7 +37,7 @@ PROJECTS = [
         "funder_line": "Proiect cofinanțat din Fondul Social European prin Programul Operațional Capital Uman 2014-2020",
         "town": "Botoșani",
         "start_date": date(2022, 2, 1),
-        "end_date": date(2023, 12, 31),
+        "end_date": date(2027, 6, 30),
         "summary_ro": "Servicii integrate socio-medico-educaționale pentru persoanele din Zona Urbană Marginalizată "
                       "Parcul Tineretului aflate în risc de sărăcie sau excluziune socială: centrul comunitar integrat, "
                       "analize medicale gratuite, Școală după școală, A doua șansă, magazinul social și voluntariat.",
@@ -97,7 +99,7 @@ PROJECTS = [
         "funder_line": "Proiect cofinanțat din Fondul Social European prin Programul Operațional Capital Uman 2014-2020",
         "town": "Bacău",
         "start_date": date(2022, 9, 1),
-        "end_date": date(2023, 12, 31),
+        "end_date": date(2027, 6, 30),
         "summary_ro": "Servicii educaționale, socio-medicale, sociale și de consiliere juridică pentru 1.110 persoane "
                       "din familii defavorizate din cartierele Izvoare și Letea: îngrijire la domiciliu pentru 360 de "
                       "vârstnici, consiliere pentru 500 de persoane, excursii, seri culturale și școli de vară.",
@@ -152,6 +154,13 @@ def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]
     for spec in PROJECTS:
         _load_project(db, spec)
     db.flush()
+    # Everyone but the administrator works on both projects, with the role of their account.
+    for email, _name, role in DEMO_USERS:
+        user = _first(db, User, email=email)
+        for project in db.scalars(select(Project)):
+            if role != Role.admin and _first(db, ProjectMember, project_id=project.id, user_id=user.id) is None:
+                db.add(ProjectMember(project_id=project.id, user_id=user.id, role=role))
+    db.flush()
     if with_people:
         from portal.demo_people import load_demo_people
 
@@ -166,6 +175,7 @@ def _load_project(db: Session, spec: dict) -> None:
         project = Project(is_public=True, **fields)
         db.add(project)
         db.flush()
+        add_default_service_types(db, project)
     for zone_name, streets in spec["zones"].items():
         zone = _first(db, Zone, project_id=project.id, name=zone_name)
         if zone is None:

@@ -49,6 +49,13 @@ def format_long_date(value: date | datetime | None) -> str:
     return format_date(value, format="long")
 
 
+def format_day(value: date | None) -> str:
+    """The day of a session: "luni, 24 noiembrie 2026"."""
+    if value is None:
+        return ""
+    return format_date(value, format="EEEE, d MMMM yyyy")
+
+
 def format_short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
@@ -75,6 +82,10 @@ def quantity(value, unit: str) -> str:
         return ngettext("%(count)s project", "%(count)s projects", count, count=number)
     if unit == "users":
         return ngettext("%(count)s user", "%(count)s users", count, count=number)
+    if unit == "places":
+        return ngettext("%(count)s place", "%(count)s places", count, count=number)
+    if unit == "minutes":
+        return ngettext("%(count)s minute", "%(count)s minutes", count, count=number)
     raise ValueError(f"unknown unit {unit!r}")
 
 
@@ -90,7 +101,7 @@ def localized(obj, field: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=format_number, money=format_money, long_date=format_long_date,
-        short_date=format_short_date,
+        short_date=format_short_date, day=format_day,
     )
     app.jinja_env.globals.update(quantity=quantity, localized=localized, LOCALE_NAMES=LOCALE_NAMES,
                                  current_locale=current_locale, MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH)

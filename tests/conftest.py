@@ -216,8 +216,19 @@ def make_user(db_session):
 def login_as(client, make_user, db_session):
     """Sign a user of the given role in on the test client (without the slow password check)."""
 
-    def sign_in(role: str = "staff", **fields):
+    def sign_in(role: str = "staff", member_of: dict | None = None, **fields):
+        """`member_of` maps projects to the user's role there; by default a non-admin works on every
+        project that exists, with the same role as the account."""
+        from sqlalchemy import select
+
+        from portal.domain.accounts.models import Role
+        from portal.domain.projects.models import Project, ProjectMember
+
         user = make_user(role, **fields)
+        if member_of is None and role != "admin":
+            member_of = {project: role for project in db_session.scalars(select(Project))}
+        for project, project_role in (member_of or {}).items():
+            db_session.add(ProjectMember(project_id=project.id, user_id=user.id, role=Role(project_role)))
         db_session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()

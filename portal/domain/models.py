@@ -5,10 +5,18 @@ from portal.domain.audit.models import AuditAction, AuditEntry
 from portal.domain.people.models import (
     Consent, DossierDocument, Enrollment, EnrollmentPeriod, Household, ImportUpload, Person, PersonNameWord,
 )
-from portal.domain.projects.models import Activity, ActivityKind, Indicator, IndicatorUnit, Project, Zone, ZoneStreet
+from portal.domain.projects.models import (
+    Activity, ActivityKind, Indicator, IndicatorUnit, Project, ProjectMember, Zone, ZoneStreet,
+)
+from portal.domain.activities.models import (
+    ActivitySession, Attendance, AttendanceChange, AttendanceStatus, RosterEntry, SessionSeries, session_facilitator,
+)
+from portal.domain.casework.models import ServiceDelivery, ServiceType
 
 __all__ = [
     "Base", "User", "Role", "LoginAttempt",
     "AuditAction", "AuditEntry", "Consent", "DossierDocument", "Enrollment", "EnrollmentPeriod", "Household", "ImportUpload", "PersonNameWord",
     "Person", "Project", "Zone", "ZoneStreet", "Activity", "ActivityKind", "Indicator", "IndicatorUnit",
+    "ProjectMember", "ActivitySession", "Attendance", "AttendanceChange", "AttendanceStatus", "RosterEntry",
+    "SessionSeries", "session_facilitator", "ServiceDelivery", "ServiceType",
 ]

@@ -441,8 +441,17 @@ def set_document(db: Session, enrollment: Enrollment, actor: Actor, kind: Docume
 
 # Merge and erasure ------------------------------------------------------------------------------
 
-# Every table that points at a person and must follow a merge. Later features add theirs here.
+# Every table that points at a person and must simply follow a merge. Features whose rows need more
+# than a moved key (one mark per session, one place per list) do it in their own merge_person.
 PERSON_REFERENCES: list[tuple[type, str]] = [(Consent, "person_id")]
+
+
+def _dependent_features():
+    """The features that keep rows about a person: a merge, an erasure and an export reach them too."""
+    from portal.domain.activities import services as activities
+    from portal.domain.casework import services as casework
+
+    return activities, casework
 
 
 def merge_persons(db: Session, keep: Person, absorb: Person, actor: Actor) -> Person:
@@ -477,6 +486,8 @@ def merge_persons(db: Session, keep: Person, absorb: Person, actor: Actor) -> Pe
     db.flush()
     for model, column in PERSON_REFERENCES:
         db.execute(update(model).where(getattr(model, column) == absorb.id).values({column: keep.id}))
+    for feature in _dependent_features():
+        feature.merge_person(db, keep, absorb)
     absorbed_cnp = absorb.cnp
     absorb.cnp = None
     db.flush()
@@ -516,6 +527,8 @@ def erase_person(db: Session, person: Person, actor: Actor) -> Person:
         enrollment.risk_details = ""
         for period in enrollment.periods:
             period.exit_notes = ""
+    _, casework = _dependent_features()
+    casework.erase_person(db, person)
     person.erased_at = utcnow()
     index_name(db, person)
     record(db, actor, AuditAction.erase, person.id)
@@ -560,7 +573,13 @@ def export_person(db: Session, person: Person, actor: Actor) -> dict:
              "withdrawn_on": _plain(consent.withdrawn_on)}
             for consent in person.consents
         ],
+        **_dependent_exports(db, person, actor),
     }
+
+
+def _dependent_exports(db: Session, person: Person, actor: Actor) -> dict:
+    activities, casework = _dependent_features()
+    return {**activities.export_person(db, person), **casework.export_person(db, person, actor)}
 
 
 def _plain(value):

@@ -2,10 +2,11 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, SmallInteger, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, enum_column
+from portal.domain.accounts.models import Role, User
 
 
 class Project(Base):
@@ -24,7 +25,10 @@ class Project(Base):
     summary_ro: Mapped[str] = mapped_column(Text, default="")
     summary_en: Mapped[str] = mapped_column(Text, default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # After this many days an attendance sheet is closed: changes need a coordinator and are flagged.
+    attendance_lock_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
 
+    members: Mapped[list["ProjectMember"]] = relationship(back_populates="project", cascade="all, delete-orphan")
     zones: Mapped[list["Zone"]] = relationship(back_populates="project", order_by="Zone.name")
     activities: Mapped[list["Activity"]] = relationship(back_populates="project", order_by="Activity.code")
     indicators: Mapped[list["Indicator"]] = relationship(back_populates="project", order_by="Indicator.code")
@@ -80,8 +84,15 @@ class Activity(Base):
     name_ro: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300), default="")
     kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind, 30))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     project: Mapped[Project] = relationship(back_populates="activities")
+
+    @property
+    def allows_walk_ins(self) -> bool:
+        """Open events take whoever comes; group sessions take their roster."""
+        return self.kind in (ActivityKind.public_event, ActivityKind.volunteering)
 
 
 class IndicatorUnit(str, enum.Enum):
@@ -112,3 +123,22 @@ class Indicator(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
 
     project: Mapped[Project] = relationship(back_populates="indicators")
+
+
+class ProjectMember(Base):
+    """A staff member working on a project, with the role they have there.
+
+    Administrators see every project; everyone else sees the projects they are members of, and
+    what they may do there follows the role of their membership, not their organisation-wide role.
+    """
+
+    __tablename__ = "project_member"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
+
+    project: Mapped[Project] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
