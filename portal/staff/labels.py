@@ -5,6 +5,7 @@ from portal.domain.audit.models import AuditAction
 from portal.domain.people.models import (
     Answer, ConsentGiver, ConsentKind, DocumentKind, ExitResult, LabourStatus, RiskReason, Sex,
 )
+from portal.domain.projects.models import ActivityKind
 
 SEX = {Sex.male: _l("male"), Sex.female: _l("female")}
 ANSWER = {Answer.not_asked: _l("not asked yet"), Answer.yes: _l("yes"), Answer.no: _l("no"),
@@ -73,6 +74,13 @@ AUDIT_ACTION = {
     AuditAction.import_: _l("import"),
 }
 STATUS = {"active": _l("in the target group"), "exited": _l("left the target group")}
+ACTIVITY_KIND = {
+    ActivityKind.group_sessions: _l("group sessions"),
+    ActivityKind.individual_service: _l("individual services"),
+    ActivityKind.public_event: _l("public event"),
+    ActivityKind.volunteering: _l("volunteering"),
+    ActivityKind.benefit: _l("benefits (subsidies, meals, kits)"),
+}
 
 
 def choices(labels: dict, blank=None):
