@@ -1,16 +1,16 @@
 """Files of the register: import from CSV/XLSX (checked first, then imported) and the register export."""
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from portal.domain.people import importer, register_export, uploads
 from portal.domain.projects.models import Project
+from portal.domain.projects.services import visible_projects
 from portal.extensions import db
 from portal.partials import render_page
 from portal.staff import bp
 from portal.staff.people import actor
 from portal.staff.people_forms import ImportForm
-from portal.staff.permissions import PEOPLE_EXPORT, PEOPLE_IMPORT, requires
+from portal.staff.permissions import PEOPLE_EXPORT, PEOPLE_IMPORT, require_in_project, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,7 +23,7 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
 def _import_form() -> ImportForm:
     form = ImportForm()
     form.project_id.choices = [(str(project.id), f"{project.short_name} ({project.code})")
-                               for project in db.session.scalars(select(Project).order_by(Project.short_name))]
+                               for project in visible_projects(db.session, actor())]
     return form
 
 
@@ -45,6 +45,8 @@ def people_import():
         upload = request.files.get(form.file.name)
         content = upload.read() if upload else b""
         project = db.session.get(Project, int(form.project_id.data))
+        if project is not None:
+            require_in_project(project.id)
         if not upload or not upload.filename or not content:
             form.file.errors = [_("Choose a CSV or XLSX file.")]
         elif project is not None:
@@ -68,6 +70,7 @@ def people_import_confirm(token: str):
         flash(_("The checked file is no longer kept (after a day it is discarded). Choose it again."), "warning")
         return redirect(url_for("portal.people_import"), code=303)
     project = db.session.get(Project, upload.project_id)
+    require_in_project(project.id)
     report = _run(project, upload.filename, upload.content, dry_run=False)
     uploads.discard_upload(db.session, upload)
     if report is not None:
@@ -92,6 +95,7 @@ def people_import_template(kind: str):
 @requires(PEOPLE_EXPORT)
 def register_download(project_id: int, kind: str):
     project = db.session.get(Project, project_id) or abort(404)
+    require_in_project(project.id)
     name = f"registrul-grupului-tinta-{project.code}"
     if kind == "xlsx":
         return _download(register_export.register_xlsx(db.session, project, actor()), f"{name}.xlsx", XLSX)

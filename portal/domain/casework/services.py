@@ -73,13 +73,18 @@ class ServiceData:
     notes: str = ""
 
 
-def _check(db: Session, person: Person, data: ServiceData, actor: Actor, today: date) -> Activity:
+def _check(db: Session, person: Person, data: ServiceData, actor: Actor, today: date,
+           kept_activity_id: int | None = None) -> Activity:
+    """`kept_activity_id`: a correction may stay on an activity closed since the service was given."""
     if person.merged_into_id or person.erased_at:
         raise DomainError(_l("This record is no longer active."), code="person_inactive")
     activity = db.get(Activity, data.activity_id)
     if activity is None or not actor.sees_project(activity.project_id):
         raise DomainError(_l("Choose an activity of your projects."), code="service_activity", field="activity_id")
     require(actor, activity.project_id, SERVICES_RECORD)
+    if not activity.is_active and activity.id != kept_activity_id:
+        raise DomainError(_l("This activity is closed: open it again to record services."), code="activity_closed",
+                          field="activity_id")
     if activity.kind != ActivityKind.individual_service:
         raise DomainError(_l("Choose an activity of individual services."), code="service_activity",
                           field="activity_id")
@@ -133,7 +138,7 @@ def update_service(db: Session, service: ServiceDelivery, data: ServiceData, act
                    today: date | None = None) -> list[str]:
     if not can_edit(actor, service):
         raise DomainError(_l("Only who gave the service or a coordinator can change it."), code="forbidden")
-    _check(db, service.person, data, actor, today or date.today())
+    _check(db, service.person, data, actor, today or date.today(), kept_activity_id=service.activity_id)
     changed = []
     for name in ("activity_id", "service_type_id", "delivered_on", "duration_minutes", "staff_id"):
         if getattr(service, name) != getattr(data, name):
