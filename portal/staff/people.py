@@ -1,14 +1,19 @@
 """The target-group register: search, register, the person page and what changes on it."""
 import json
-from datetime import date
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from portal.domain.activities.services import AttendanceSummary, person_attendance_by_month
 from portal.domain.audit import services as audit
+from portal.domain.casework import services as casework
+from portal.domain.casework.models import ServiceDelivery
 from portal.domain.errors import DomainError
 from portal.domain.people import services as people
 from portal.domain.people.models import (
@@ -18,6 +23,7 @@ from portal.domain.people.models import (
 from portal.domain.people.queries import person_page, search_people
 from portal.domain.projects.models import Project, Zone
 from portal.extensions import db
+from portal.i18n import format_short_date, localized
 from portal.partials import render_page
 from portal.staff import bp, labels
 from portal.staff.people_forms import (
@@ -156,31 +162,88 @@ def person_edit(person_id: int):
 
 # The person page ---------------------------------------------------------------------------------
 
-def _timeline(person: Person) -> list[tuple[date, str]]:
-    """What happened to the person, newest first. Attendance, services and benefits join it later."""
+class TimelineEvent(NamedTuple):
+    day: date  # where it sorts
+    when: str  # the date as shown
+    machine: str  # the same for <time datetime>
+    text: str
+
+
+def _on(day: date, text: str) -> TimelineEvent:
+    return TimelineEvent(day, format_short_date(day), day.isoformat(), text)
+
+
+def _attendance_counts(summary: AttendanceSummary) -> str:
+    parts = [ngettext("%(num)d present", "%(num)d present", summary.present)]
+    if summary.absent:
+        parts.append(ngettext("%(num)d absent", "%(num)d absent", summary.absent))
+    if summary.excused:
+        parts.append(ngettext("%(num)d excused", "%(num)d excused", summary.excused))
+    return ", ".join(parts)
+
+
+def _timeline(person: Person, services: list[ServiceDelivery] = (),
+              attendance: list[AttendanceSummary] = ()) -> list[TimelineEvent]:
+    """What happened to the person, newest first: one line per service, one per month of each
+    activity they attend (a child who comes every weekday would otherwise fill the page)."""
     events = []
     for enrollment in person.enrollments:
         for index, period in enumerate(enrollment.periods):
-            events.append((period.entry_date, _("Entered the target group of %(project)s", project=enrollment.project.short_name)
-                           if index == 0 else _("Re-entered the target group of %(project)s",
-                                                project=enrollment.project.short_name)))
+            events.append(_on(period.entry_date, _("Entered the target group of %(project)s",
+                                                   project=enrollment.project.short_name)
+                              if index == 0 else _("Re-entered the target group of %(project)s",
+                                                   project=enrollment.project.short_name)))
             if period.exit_date:
-                events.append((period.exit_date, _("Left the target group of %(project)s: %(result)s",
-                                                   project=enrollment.project.short_name,
-                                                   result=labels.EXIT_RESULT[period.exit_result])))
+                events.append(_on(period.exit_date, _("Left the target group of %(project)s: %(result)s",
+                                                      project=enrollment.project.short_name,
+                                                      result=labels.EXIT_RESULT[period.exit_result])))
     for consent in person.consents:
-        events.append((consent.given_on, _("Consent given: %(kind)s", kind=labels.CONSENT_KIND[consent.kind])))
+        events.append(_on(consent.given_on, _("Consent given: %(kind)s", kind=labels.CONSENT_KIND[consent.kind])))
         if consent.withdrawn_on:
-            events.append((consent.withdrawn_on, _("Consent withdrawn: %(kind)s",
-                                                   kind=labels.CONSENT_KIND[consent.kind])))
-    return sorted(events, key=lambda event: event[0], reverse=True)
+            events.append(_on(consent.withdrawn_on, _("Consent withdrawn: %(kind)s",
+                                                      kind=labels.CONSENT_KIND[consent.kind])))
+    for service in services:
+        events.append(_on(service.delivered_on, _(
+            "Service: %(type)s (%(activity)s)", type=localized(service.service_type, "name"),
+            activity=f"{service.activity.code} {localized(service.activity, 'name')}")))
+    for summary in attendance:
+        # A month sorts at its last day, above what else happened in it.
+        month_end = (summary.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        events.append(TimelineEvent(month_end, format_date(summary.month, "LLLL yyyy"), summary.month.strftime("%Y-%m"),
+                                    _("Attendance at %(activity)s: %(counts)s",
+                                      activity=f"{summary.activity.code} {localized(summary.activity, 'name')}",
+                                      counts=_attendance_counts(summary))))
+    return sorted(events, key=lambda event: event.day, reverse=True)
+
+
+LATEST_SERVICES = 20
+
+
+def _person_services(person: Person, acting) -> list[ServiceDelivery]:
+    """Every service of the person in the user's projects, newest first."""
+    services, page = [], 1
+    while True:
+        items, has_next, _total = casework.list_services(db.session, acting, casework.ServiceFilter(
+            person_id=person.id), page)
+        services += items
+        if not has_next:
+            return services
+        page += 1
 
 
 def _render_person(person: Person, status: int = 200, **forms):
     today = date.today()
+    acting = actor()
+    services = _person_services(person, acting)
+    attendance = [summary for summary in person_attendance_by_month(db.session, person.id)
+                  if acting.sees_project(summary.activity.project_id)]
+    latest = services[:LATEST_SERVICES]
     context = {
-        "person": person, "timeline": _timeline(person), "today": today,
+        "person": person, "timeline": _timeline(person, services, attendance), "today": today,
         "show_sensitive": can(PEOPLE_SENSITIVE),
+        "services": latest, "services_total": len(services),
+        "readable_notes": {service.id for service in latest if casework.can_read_notes(acting, service)},
+        "editable_services": {service.id for service in latest if casework.can_edit(acting, service)},
         "consent_form": ConsentForm(formdata=None, given_on=today),
         "withdraw_form": WithdrawConsentForm(formdata=None, withdrawn_on=today),
         # One exit or re-entry form per enrollment, each with its own field ids.

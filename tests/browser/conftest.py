@@ -130,6 +130,7 @@ class _WithAxe:
 class LiveServer:
     url: str
     backend: str
+    app: object = None  # the Flask app, for seeding data in its database
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -157,7 +158,7 @@ def live_server(backend, request, tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, name=f"live-server-{backend}", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", backend=backend)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", backend=backend, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
