@@ -418,3 +418,16 @@ def test_an_erased_record_takes_no_more_changes(client, login_as, db_session, zu
     assert db_session.get(Consent, given.id).withdrawn_on is None
     with pytest.raises(DomainError):
         people.withdraw_consent(db_session, db_session.get(Consent, given.id), COORDINATOR, date(2024, 1, 1))
+
+
+def test_the_register_offers_only_the_projects_the_user_works_on(client, login_as, db_session, zum):
+    bacau = db_session.scalar(select(Project).where(Project.code == "BC-SDL-2022"))
+    person = register(db_session)
+    db_session.commit()
+    login_as("staff", member_of={zum: "staff"})
+    listing = client.get("/portal/persoane").get_data(as_text=True)
+    assert zum.short_name in listing and bacau.short_name not in listing
+    assert client.get(f"/portal/persoane?proiect={bacau.id}").status_code == 404
+    form = client.get(f"/portal/persoane/{person.id}/inscriere").get_data(as_text=True)
+    assert f"({zum.code})" in form and f"({bacau.code})" not in form
+    assert client.get(f"/portal/proiecte/{bacau.id}/registru.csv").status_code in (403, 404)

@@ -21,7 +21,8 @@ from portal.domain.people.models import (
     ExitResult, LabourStatus, Person, RiskReason, Sex,
 )
 from portal.domain.people.queries import person_page, search_people
-from portal.domain.projects.models import Project, Zone
+from portal.domain.projects.models import Project
+from portal.domain.projects.services import visible_projects
 from portal.extensions import db
 from portal.i18n import format_short_date, localized
 from portal.partials import render_page
@@ -32,7 +33,7 @@ from portal.staff.people_forms import (
 )
 from portal.staff.permissions import (
     AUDIT_VIEW, PEOPLE_EDIT, PEOPLE_ERASE, PEOPLE_EXPORT, PEOPLE_MERGE, PEOPLE_SENSITIVE, PEOPLE_VIEW, actor_for,
-    can, requires,
+    can, require_in_project, requires,
 )
 
 TEMPLATE_CONTEXT = {"labels": labels, "SITUATIONS": SITUATIONS, "SENSITIVE_SITUATIONS": SENSITIVE_SITUATIONS,
@@ -41,10 +42,6 @@ TEMPLATE_CONTEXT = {"labels": labels, "SITUATIONS": SITUATIONS, "SENSITIVE_SITUA
 
 def actor():
     return actor_for(current_user, request.remote_addr or "")
-
-
-def _projects() -> list[Project]:
-    return list(db.session.scalars(select(Project).order_by(Project.short_name)))
 
 
 def _person_or_404(person_id: int) -> Person:
@@ -101,10 +98,14 @@ def people_list():
     zone_id = args.get("zona", type=int)
     status = args.get("stare", "")
     text = args.get("q", "").strip()
+    projects = visible_projects(db.session, actor())
+    if project_id and project_id not in {project.id for project in projects}:
+        abort(404)
+    zones = [zone for project in projects for zone in project.zones]
+    if zone_id and zone_id not in {zone.id for zone in zones}:
+        abort(404)
     result = search_people(db.session, text=text, project_id=project_id, zone_id=zone_id, status=status,
                            page=args.get("pagina", 1, type=int) or 1)
-    projects = list(db.session.scalars(select(Project).order_by(Project.short_name)))
-    zones = list(db.session.scalars(select(Zone).order_by(Zone.name)))
     return render_page("portal/people/list.html", block="results", result=result, text=text, project_id=project_id,
                        zone_id=zone_id, status=status, projects=projects, zones=zones, **TEMPLATE_CONTEXT)
 
@@ -339,12 +340,12 @@ def enrollment_create(person_id: int):
     if (stop := _editable_or_redirect(person)) is not None:
         return stop
     form = EnrollmentForm()
-    projects = list(db.session.scalars(select(Project).order_by(Project.short_name)))
-    form.set_projects(projects)
+    form.set_projects(visible_projects(db.session, actor()))
     if request.method == "GET":
         form.entry_date.data = date.today()
     if form.validate_on_submit():
         project = db.session.get(Project, int(form.project_id.data))
+        require_in_project(project.id)
         try:
             people.enroll(db.session, person, project, _entry_data(form), actor())
         except DomainError as error:
