@@ -31,5 +31,5 @@ class ServiceForm(FlaskForm):
         _typed(),
         NumberRange(min=1, max=MAX_MINUTES, message=_l("Give the duration in minutes, between 1 and 1440."))],
         render_kw={"min": 1, "max": MAX_MINUTES, "inputmode": "numeric"})
-    staff_id = SelectField(_l("Given by"), coerce=_id_or_none, validate_choice=False, validators=[_required()])
+    staff_id = SelectField(_l("Staff member who gave the service"), coerce=_id_or_none, validate_choice=False, validators=[_required()])
     notes = TextAreaField(_l("Notes"), validators=[_length(4000)], render_kw={"rows": 5})
