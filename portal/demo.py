@@ -162,9 +162,11 @@ def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]
                 db.add(ProjectMember(project_id=project.id, user_id=user.id, role=role))
     db.flush()
     if with_people:
+        from portal.demo_activities import load_demo_activities
         from portal.demo_people import load_demo_people
 
         load_demo_people(db)
+        load_demo_activities(db)
     return [(email, role.value) for email, _name, role in DEMO_USERS]
 
 

@@ -1,0 +1,145 @@
+"""Demo sessions, attendance and services: realistic, within the rules, loaded once."""
+from datetime import date, timedelta
+from functools import partial
+
+from sqlalchemy import and_, func, or_, select
+
+from portal import demo_activities
+from portal.demo import load_demo
+from portal.domain.activities.models import (
+    ActivitySession, Attendance, AttendanceChange, AttendanceStatus, RosterEntry, SessionSeries,
+)
+from portal.domain.casework.models import ServiceDelivery
+from portal.domain.people.models import Enrollment, Person
+from portal.domain.people.services import age_on
+from portal.domain.projects.models import Activity, ActivityKind, Project
+
+TODAY = date(2026, 11, 24)  # a Tuesday inside both demo projects: sessions today and two weeks ahead
+
+
+def count(db, model, *where):
+    return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def activity(db, project_code, code):
+    return db.scalar(select(Activity).join(Project).where(Project.code == project_code, Activity.code == code))
+
+
+def test_demo_sessions_attendance_and_services(db_session, monkeypatch):
+    """One load of the demo (it takes seconds), dated as if today were TODAY, checked part by part."""
+    monkeypatch.setattr(demo_activities, "load_demo_activities",
+                        partial(demo_activities.load_demo_activities, today=TODAY))
+    load_demo(db_session, with_people=True)
+    check_after_school(db_session)
+    check_sheets(db_session)
+    check_every_mark_is_expected_or_a_walk_in(db_session)
+    check_services(db_session)
+    check_a_second_load_duplicates_nothing(db_session)
+
+
+def check_a_second_load_duplicates_nothing(demo):
+    models = (ActivitySession, SessionSeries, RosterEntry, Attendance, AttendanceChange, ServiceDelivery)
+    before = {model: count(demo, model) for model in models}
+    assert before[ActivitySession] > 50 and before[Attendance] > 1000 and before[ServiceDelivery] > 300
+    # Modest, so that `make run` stays fast.
+    assert before[Attendance] <= 15_000 and before[ServiceDelivery] <= 2_000
+    load_demo(demo, with_people=True)
+    assert {model: count(demo, model) for model in models} == before
+    assert set(demo_activities.load_demo_activities(demo, today=TODAY).values()) == {0}
+
+
+def check_after_school(demo):
+    """Every school day for months, with a roster of children."""
+    after_school = activity(demo, "155550", "A2.1")
+    days = list(demo.scalars(select(ActivitySession.date).where(ActivitySession.activity_id == after_school.id)
+                             .order_by(ActivitySession.date)))
+    assert len(days) >= 40 and all(day.isoweekday() <= 5 for day in days)
+    assert len({(day.year, day.month) for day in days}) >= 3 and days[-1] - days[0] >= timedelta(days=60)
+    assert days[-1] == TODAY + timedelta(days=14)  # planned two weeks ahead
+    off = demo_activities.days_off(days[0], days[-1], school=True)
+    assert date(2026, 11, 30) in off and date(2026, 10, 27) in off
+    assert not off & set(days)  # no session on a public or school holiday
+    ages = list(demo.scalars(select(Enrollment.age_at_entry).join(
+        RosterEntry, and_(RosterEntry.person_id == Enrollment.person_id, RosterEntry.activity_id == after_school.id))
+        .where(Enrollment.project_id == after_school.project_id)))
+    assert len(ages) >= 15 and all(age < 15 for age in ages)
+
+
+def check_sheets(demo):
+    """Past sheets filled realistically; today's and later ones empty."""
+    after_school = activity(demo, "155550", "A2.1")
+    past = list(demo.scalars(select(ActivitySession).where(
+        ActivitySession.activity_id == after_school.id, ActivitySession.date < TODAY,
+        ActivitySession.is_cancelled.is_(False))))
+    assert len(past) >= 30
+    marks = dict(demo.execute(
+        select(Attendance.status, func.count()).join(ActivitySession)
+        .where(ActivitySession.id.in_([session.id for session in past])).group_by(Attendance.status)).all())
+    total = sum(marks.values())
+    assert 0.80 <= marks[AttendanceStatus.present] / total <= 0.95
+    assert marks[AttendanceStatus.absent] > 0 and marks[AttendanceStatus.excused] > 0
+    unmarked = [session.date for session in past
+                if not count(demo, Attendance, Attendance.session_id == session.id)]
+    assert unmarked == []
+    # Nothing is marked today or later, in any activity; nothing was a late correction.
+    assert count(demo, Attendance, Attendance.session_id.in_(
+        select(ActivitySession.id).where(ActivitySession.date >= TODAY))) == 0
+    assert count(demo, ActivitySession, ActivitySession.date >= TODAY) > 10
+    assert count(demo, AttendanceChange, AttendanceChange.late.is_(True)) == 0
+    # Other groups and the open events have their sheets too.
+    for project_code, code in (("155550", "A2.3"), ("155550", "A3.6"), ("155550", "A3.7"),
+                               ("BC-SDL-2022", "A1.1"), ("BC-SDL-2022", "A4.4"), ("BC-SDL-2022", "A4.3")):
+        assert count(demo, Attendance, Attendance.session_id.in_(select(ActivitySession.id).where(
+            ActivitySession.activity_id == activity(demo, project_code, code).id))) > 0, code
+
+
+def check_every_mark_is_expected_or_a_walk_in(demo):
+    """On the roster that day, or a walk-in at an open event."""
+    expected = select(RosterEntry.id).where(
+        RosterEntry.activity_id == ActivitySession.activity_id, RosterEntry.person_id == Attendance.person_id,
+        RosterEntry.joined_on <= ActivitySession.date,
+        or_(RosterEntry.left_on.is_(None), RosterEntry.left_on > ActivitySession.date)).exists()
+    open_event = Activity.kind.in_([ActivityKind.public_event, ActivityKind.volunteering])
+    stray = (select(func.count()).select_from(Attendance).join(ActivitySession).join(Activity)
+             .where(~or_(and_(Attendance.walk_in.is_(False), expected),
+                         and_(Attendance.walk_in.is_(True), open_event))))
+    assert demo.scalar(stray) == 0
+    assert count(demo, Attendance, Attendance.walk_in.is_(True)) > 100
+    # Every marked person is in the target group of the activity's project.
+    outsiders = (select(func.count()).select_from(Attendance).join(ActivitySession).join(Activity)
+                 .where(~select(Enrollment.id).where(Enrollment.person_id == Attendance.person_id,
+                                                     Enrollment.project_id == Activity.project_id).exists()))
+    assert demo.scalar(outsiders) == 0
+
+
+def check_services(demo):
+    """Home care for the elderly, weekly, with notes; counselling and medical tests."""
+    home_care = activity(demo, "BC-SDL-2022", "A2.1")
+    visits = demo.execute(select(ServiceDelivery, Person.birth_date).join(Person)
+                          .where(ServiceDelivery.activity_id == home_care.id)).all()
+    assert len(visits) >= 100
+    assert all(visit.notes and 45 <= visit.duration_minutes <= 90 and visit.delivered_on <= TODAY
+               for visit, _birth in visits)
+    assert all(age_on(birth, visit.delivered_on) >= 60 for visit, birth in visits)
+    assert any("Tensiune măsurată" in visit.notes for visit, _birth in visits)
+    # About weekly: several visits per person over the last months.
+    per_person = demo.execute(select(func.count()).where(ServiceDelivery.activity_id == home_care.id)
+                              .group_by(ServiceDelivery.person_id)).scalars().all()
+    assert sum(per_person) / len(per_person) >= 8
+    for project_code, code in (("BC-SDL-2022", "A3.1"), ("BC-SDL-2022", "A3.3"), ("155550", "A1.1"),
+                               ("155550", "A1.2")):
+        assert count(demo, ServiceDelivery, ServiceDelivery.activity_id == activity(demo, project_code, code).id) > 5
+    tested = demo.execute(select(func.count(ServiceDelivery.id), func.count(func.distinct(ServiceDelivery.person_id)))
+                          .where(ServiceDelivery.activity_id == activity(demo, "155550", "A1.2").id)).one()
+    assert tested[0] == tested[1]  # one medical test per person
+    assert count(demo, ServiceDelivery, ServiceDelivery.delivered_on > TODAY) == 0
+
+
+def test_holidays_and_sheet_numbers():
+    assert demo_activities.orthodox_easter(2023) == date(2023, 4, 16)
+    assert demo_activities.orthodox_easter(2026) == date(2026, 4, 12)
+    holidays = demo_activities.public_holidays(2026)
+    assert {date(2026, 1, 6), date(2026, 4, 10), date(2026, 6, 1), date(2026, 11, 30), date(2026, 12, 1),
+            date(2026, 12, 25)} <= holidays
+    assert date(2023, 1, 6) not in demo_activities.public_holidays(2023)
+    assert demo_activities.row_ranges([8, 1, 2, 3, 5, 7]) == "1-3, 5, 7-8"
