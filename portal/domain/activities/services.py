@@ -329,12 +329,44 @@ def _write(db: Session, session: ActivitySession, person_id: int, status: Attend
     else:
         old = existing.status
         existing.status, existing.recorded_by_id, existing.recorded_at = status, actor.user_id, now
-    db.add(AttendanceChange(session_id=session.id, person_id=person_id, old_status=old, new_status=status,
-                            late=late, source=source, changed_by_id=actor.user_id, changed_at=now))
+    _log(db, session, person_id, old, status, actor, late=late, source=source, at=now)
+    return True
+
+
+def _write_sheet(db: Session, session: ActivitySession, marks: list[tuple[int, AttendanceStatus, bool]], actor: Actor,
+                 *, late: bool, source: str) -> int:
+    """Many marks of one session at once (everyone present, a typed-back sheet): the new rows go in
+    with one flush; if a colleague marked one of them meanwhile, row by row instead."""
+    existing = {item.person_id: item for item in db.scalars(
+        select(Attendance).where(Attendance.session_id == session.id))}
+    fresh = [(person_id, status, walk_in) for person_id, status, walk_in in marks if person_id not in existing]
+    now = utcnow()
+    try:
+        with db.begin_nested():
+            db.add_all(Attendance(session_id=session.id, person_id=person_id, status=status, walk_in=walk_in,
+                                  recorded_by_id=actor.user_id, recorded_at=now) for person_id, status, walk_in in fresh)
+    except IntegrityError:
+        return sum(_write(db, session, person_id, status, actor, walk_in=walk_in, late=late, source=source,
+                          existing=db.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                                      Attendance.person_id == person_id)))
+                   for person_id, status, walk_in in marks)
+    changed = len(fresh)
+    for person_id, status, _walk_in in fresh:
+        _log(db, session, person_id, None, status, actor, late=late, source=source, at=now)
+    for person_id, status, walk_in in marks:
+        if person_id in existing:
+            changed += _write(db, session, person_id, status, actor, existing=existing[person_id], walk_in=walk_in,
+                              late=late, source=source)
+    return changed
+
+
+def _log(db: Session, session: ActivitySession, person_id: int, old: AttendanceStatus | None,
+         new: AttendanceStatus, actor: Actor, *, late: bool, source: str, at) -> None:
+    db.add(AttendanceChange(session_id=session.id, person_id=person_id, old_status=old, new_status=new,
+                            late=late, source=source, changed_by_id=actor.user_id, changed_at=at))
     if late:
         record(db, actor, AuditAction.update, person_id,
-               f"late attendance correction: session {session.id} {old.value if old else '-'} -> {status.value}")
-    return True
+               f"late attendance correction: session {session.id} {old.value if old else '-'} -> {new.value}")
 
 
 def mark(db: Session, session: ActivitySession, person: Person, status: AttendanceStatus, actor: Actor, *,
@@ -363,12 +395,9 @@ def mark_all_present(db: Session, session: ActivitySession, actor: Actor, *, tod
     """Everyone not yet marked becomes present; marks already made stay as they are."""
     today = today or date.today()
     late = _check_can_mark(actor, session, today)
-    count = 0
-    for row in sheet_rows(db, session):
-        if row.status is None:
-            count += _write(db, session, row.person.id, AttendanceStatus.present, actor, existing=None,
-                            walk_in=False, late=late, source="all_present")
-    return count
+    unmarked = [(row.person.id, AttendanceStatus.present, False) for row in sheet_rows(db, session)
+                if row.status is None]
+    return _write_sheet(db, session, unmarked, actor, late=late, source="all_present")
 
 
 def parse_row_numbers(text: str, last: int) -> set[int]:
@@ -416,16 +445,10 @@ def record_from_paper(db: Session, session: ActivitySession, numbers_text: str, 
     result = PaperResult(present=present, absent=absent)
     if not apply:
         return result
-    existing = {item.person_id: item for item in db.scalars(
-        select(Attendance).where(Attendance.session_id == session.id))}
-    for row in present:
-        result.changed += _write(db, session, row.person.id, AttendanceStatus.present, actor,
-                                 existing=existing.get(row.person.id), walk_in=row.walk_in, late=late, source="paper")
-    for row in absent:
-        if row.status == AttendanceStatus.excused:
-            continue
-        result.changed += _write(db, session, row.person.id, AttendanceStatus.absent, actor,
-                                 existing=existing.get(row.person.id), walk_in=row.walk_in, late=late, source="paper")
+    marks = [(row.person.id, AttendanceStatus.present, row.walk_in) for row in present]
+    marks += [(row.person.id, AttendanceStatus.absent, row.walk_in) for row in absent
+              if row.status != AttendanceStatus.excused]
+    result.changed = _write_sheet(db, session, marks, actor, late=late, source="paper")
     return result
 
 
