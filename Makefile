@@ -38,6 +38,7 @@ translations: venv
 bench: compile-translations
 	$(BIN)/python scripts/bench_pages.py
 	$(BIN)/python scripts/bench_register.py
+	$(BIN)/python scripts/bench_attendance.py
 
 # Lighthouse on the public pages of a running demo (needs Chromium and npm).
 page-budget: compile-translations

@@ -141,7 +141,7 @@ class Filler:
                 for model in (Household, Person, PersonNameWord, Enrollment, EnrollmentPeriod, Consent):
                     name = model.__tablename__
                     if rows[name]:
-                        connection.execute(insert(model.__table__), rows[name])
+                        self.insert(connection, model.__table__, rows[name])
                         self.counts[name] += len(rows[name])
                 done += made
             if dialect == "postgresql":
@@ -149,6 +149,10 @@ class Filler:
                 for name in ("household", "person", "enrollment"):
                     connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                             f"(SELECT max(id) FROM {name}))"))
+
+    @staticmethod
+    def insert(connection, table, rows: list[dict]) -> None:
+        connection.execute(insert(table), rows)
 
     def _unit(self, rows: dict, room: int, force: dict) -> int:
         """One household (2-5 persons) or one person living alone; returns how many persons were made."""
@@ -288,9 +292,16 @@ def get(client, path: str, headers: dict):
 
 
 def measure(client, path: str, headers: dict, log: QueryLog):
+    return timed(lambda: get(client, path, headers), log)
+
+
+def timed(send, log: QueryLog):
+    """Time `send()` (one request): WARMUP requests, then up to ROUNDS measured ones (fewer past
+    PAGE_SECONDS). Returns p50, p95 and median SQL ms, then the query count of the last request, the
+    rounds measured and the last request's statements."""
     began = time.perf_counter()
     for _ in range(WARMUP):
-        get(client, path, headers)
+        send()
         if time.perf_counter() - began > PAGE_SECONDS / 3:
             break
     timings, sql = [], []
@@ -300,7 +311,7 @@ def measure(client, path: str, headers: dict, log: QueryLog):
             break
         log.reset()
         start = time.perf_counter()
-        get(client, path, headers)
+        send()
         timings.append((time.perf_counter() - start) * 1000)
         sql.append(log.sql_ms)
     timings.sort()
