@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, ngettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, ngettext, to_user_timezone
 from flask_login import current_user
 
 from portal.config import DEFAULT_LOCALE, SUPPORTED_LOCALES
@@ -57,11 +57,13 @@ def format_day(value: date | None) -> str:
 
 
 def format_short_date(value: date | datetime | None) -> str:
+    """24.11.2026 (and 14:05 in the portal's time zone for a moment): the same in every locale, so
+    plain strftime does it — Babel's pattern formatting costs ~0.1 ms, and sheets show hundreds."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, format="dd.MM.yyyy HH:mm")
-    return format_date(value, format="dd.MM.yyyy")
+        return to_user_timezone(value).strftime("%d.%m.%Y %H:%M")
+    return value.strftime("%d.%m.%Y")
 
 
 def quantity(value, unit: str) -> str:

@@ -392,3 +392,30 @@ def test_the_session_page_query_count_does_not_grow_with_the_group(demo, client,
         client.get(f"/portal/sesiuni/{session.id}")  # warm the caches
     counts = [_counted_queries(client, f"/portal/sesiuni/{session.id}", engine) for session in (small, large)]
     assert counts[0] == counts[1]
+
+
+def test_a_toggle_costs_the_same_queries_on_a_small_and_a_large_sheet(demo, client, login_as, app):
+    from portal.db import db as database
+
+    small, large = one_session(demo, date.today()), one_session(demo, date.today(), act=activity(demo, "A2.3"))
+    first_small = group(demo, ("Unu", "Doi"))[0]
+    first_large = group(demo, [f"Persoana{index}" for index in range(12)], act=activity(demo, "A2.3"))[0]
+    demo.commit()
+    login_as("staff")
+    engine = database.engine(app)
+    counts = []
+    for session, person in ((small, first_small), (large, first_large)):
+        statements = []
+
+        def count(*_args, into=statements):
+            into.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = client.post_form(f"/portal/sesiuni/{session.id}/prezenta", {"mark": f"{person.id}:present"},
+                                        headers={"HX-Request": "true"})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        counts.append(len(statements))
+        assert response.status_code == 200 and f'id="row-{person.id}"' in response.get_data(as_text=True)
+    assert counts[0] == counts[1]

@@ -91,6 +91,18 @@ def test_dates_numbers_and_money_follow_the_locale(app):
         assert format_number(1110) == "1,110"
 
 
+def test_short_dates_and_times_are_in_romanian_time_winter_and_summer(app):
+    from datetime import datetime, timezone
+
+    from portal.i18n import format_day, format_short_date
+
+    with app.test_request_context(headers={"Accept-Language": "ro"}):
+        assert format_short_date(date(2026, 3, 9)) == "09.03.2026"
+        assert format_short_date(datetime(2026, 11, 24, 22, 30, tzinfo=timezone.utc)) == "25.11.2026 00:30"
+        assert format_short_date(datetime(2026, 7, 1, 10, 5, tzinfo=timezone.utc)) == "01.07.2026 13:05"
+        assert format_day(date(2026, 11, 24)) == "marți, 24 noiembrie 2026"
+
+
 def test_locale_comes_from_cookie_then_account_then_browser_then_romanian(client, login_as, db_session):
     assert 'lang="ro"' in client.get("/").get_data(as_text=True)
     assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)

@@ -1,5 +1,4 @@
 """One session's attendance: marking rows, everyone present, walk-ins, the paper sheet and its re-entry."""
-from collections import Counter
 from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
@@ -22,16 +21,19 @@ from portal.staff.sessions import session_or_404
 MAX_BLANK_ROWS = 40
 
 
-def _context(session, rows, today: date) -> dict:
-    counts = Counter(row.status for row in rows)
+def _context(session, totals: activities.SheetTotals, today: date) -> dict:
     project_id = session.activity.project_id
     may_mark = (can(ATTENDANCE_RECORD, project_id=project_id) and not session.is_cancelled
                 and session.date <= today and activities.can_mark(actor(), session, today))
     return {
-        "session": session, "activity": session.activity, "project": session.activity.project, "rows": rows,
-        "counts": counts, "today": today, "may_mark": may_mark,
+        "session": session, "activity": session.activity, "project": session.activity.project, "totals": totals,
+        "today": today, "may_mark": may_mark,
         "locked": activities.is_locked(session, today), "locked_since": activities.locked_since(session),
+        # Built once per page, not once per row: a sheet has up to a few hundred rows.
+        "mark_url": url_for("portal.attendance_mark", session_id=session.id),
         "AttendanceStatus": AttendanceStatus,
+        "status_labels": {"present": _("Present"), "absent": _("Absent"), "excused": _("Excused"),
+                          "": _("Not marked")},
     }
 
 
@@ -48,7 +50,8 @@ def session_detail(session_id: int):
         found = [person for person in search_people(db.session, text=text, page=1).people[:20]
                  if person.id not in marked]
     return render_page("portal/activities/session.html", block="walk_in_results" if request.args.get(
-        "partial") == "walk-in" else None, text=text, found=found, **_context(session, rows, today))
+        "partial") == "walk-in" else None, text=text, found=found, rows=rows,
+        **_context(session, activities.sheet_totals(rows), today))
 
 
 def _parse_mark(value: str) -> tuple[int, AttendanceStatus] | None:
@@ -62,7 +65,7 @@ def _parse_mark(value: str) -> tuple[int, AttendanceStatus] | None:
 @requires(ATTENDANCE_RECORD)
 def attendance_mark(session_id: int):
     """One row: with htmx the row comes back (and the counts, out of band); without, the page."""
-    session = session_or_404(session_id, ATTENDANCE_RECORD)
+    session = session_or_404(session_id, ATTENDANCE_RECORD, facilitators=False)
     parsed = _parse_mark(request.form.get("mark", ""))
     if parsed is None:
         abort(400)
@@ -76,16 +79,16 @@ def attendance_mark(session_id: int):
         if htmx and not htmx.boosted:
             # The row stays as it was; only the message (out of band) is shown.
             body, status = render_page("portal/activities/session.html", block="mark_error",
-                                       message=str(error.message), status_code=422, **_context(session, [], today))
+                                       message=str(error.message), status_code=422,
+                                       **_context(session, activities.SheetTotals({}, 0), today))
             return body, status, {"HX-Reswap": "none"}
         flash(str(error.message), "error")
         return redirect(url_for("portal.session_detail", session_id=session.id), code=303)
     if htmx and not htmx.boosted:
         db.session.flush()
-        rows = activities.sheet_rows(db.session, session)
-        row = next(row for row in rows if row.person.id == person.id)
+        row, totals = activities.sheet_row(db.session, session, person.id)
         return render_page("portal/activities/session.html", block="mark_response", row=row,
-                           **_context(session, rows, today))
+                           **_context(session, totals, today))
     return redirect(url_for("portal.session_detail", session_id=session.id, _anchor=f"row-{person.id}"), code=303)
 
 

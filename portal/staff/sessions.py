@@ -29,8 +29,8 @@ def activity_or_404(activity_id: int, permission: str = VIEW_PROJECTS) -> Activi
     return activity
 
 
-def session_or_404(session_id: int, permission: str = VIEW_PROJECTS) -> ActivitySession:
-    session = activities.load_session(db.session, session_id)
+def session_or_404(session_id: int, permission: str = VIEW_PROJECTS, *, facilitators: bool = True) -> ActivitySession:
+    session = activities.load_session(db.session, session_id, facilitators=facilitators)
     if session is None:
         abort(404)
     require_in_project(session.activity.project_id, permission)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.db import utcnow
 from portal.domain.accounts.models import User
@@ -247,30 +247,61 @@ class SheetRow:
     recorded_at: datetime | None
 
 
-def sheet_rows(db: Session, session: ActivitySession) -> list[SheetRow]:
-    """Who belongs on the session's sheet, numbered as on paper: those expected that day (by name),
-    then walk-ins. Two queries whatever the size of the group."""
+def _on_sheet(session: ActivitySession):
+    """The ids of everyone on the session's sheet: those expected that day and anyone marked."""
     expected = (select(RosterEntry.person_id).where(
         RosterEntry.activity_id == session.activity_id, RosterEntry.joined_on <= session.date,
         or_(RosterEntry.left_on.is_(None), RosterEntry.left_on > session.date)))
     marked = select(Attendance.person_id).where(Attendance.session_id == session.id)
     # A union of ids, joined to person: the index finds each person (an OR of two IN lists scans the table).
-    on_sheet = union(expected, marked).subquery()
+    return union(expected, marked).subquery()
+
+
+def _sheet_select(session: ActivitySession, *columns):
+    on_sheet = _on_sheet(session)
+    return (select(*columns).join(on_sheet, on_sheet.c.person_id == Person.id)
+            .outerjoin(Attendance, and_(Attendance.person_id == Person.id, Attendance.session_id == session.id))
+            .order_by(func.coalesce(Attendance.walk_in, False), Person.search_name, Person.id))
+
+
+def sheet_rows(db: Session, session: ActivitySession) -> list[SheetRow]:
+    """Who belongs on the session's sheet, numbered as on paper: those expected that day (by name),
+    then walk-ins. One query whatever the size of the group."""
     rows = db.execute(
-        select(Person, Attendance.status, Attendance.walk_in, Attendance.recorded_at, User.full_name)
-        .join(on_sheet, on_sheet.c.person_id == Person.id)
-        .outerjoin(Attendance, and_(Attendance.person_id == Person.id, Attendance.session_id == session.id))
-        .outerjoin(User, User.id == Attendance.recorded_by_id)
-        .order_by(func.coalesce(Attendance.walk_in, False), Person.search_name, Person.id)
-    ).all()
+        _sheet_select(session, Person, Attendance.status, Attendance.walk_in, Attendance.recorded_at, User.full_name)
+        .outerjoin(User, User.id == Attendance.recorded_by_id)).all()
     return [SheetRow(number=index, person=person, status=status, walk_in=bool(walk_in), recorded_by=by or "",
                      recorded_at=at)
             for index, (person, status, walk_in, at, by) in enumerate(rows, start=1)]
 
 
-def sheet_row(db: Session, session: ActivitySession, person_id: int) -> SheetRow | None:
-    """One row as the attendance page shows it after a mark (its number among the others)."""
-    return next((row for row in sheet_rows(db, session) if row.person.id == person_id), None)
+@dataclass
+class SheetTotals:
+    counts: dict[AttendanceStatus | None, int]  # None: not marked yet
+    total: int
+
+
+def sheet_row(db: Session, session: ActivitySession, person_id: int) -> tuple[SheetRow, SheetTotals]:
+    """One row as the page shows it after a mark, with the sheet's counts: what a toggle sends back.
+    Only ids and a count per status are read, so a toggle costs the same on a sheet of 10 or 200."""
+    order = list(db.scalars(_sheet_select(session, Person.id)))
+    person, status, walk_in, at, by = db.execute(
+        select(Person, Attendance.status, Attendance.walk_in, Attendance.recorded_at, User.full_name)
+        .outerjoin(Attendance, and_(Attendance.person_id == Person.id, Attendance.session_id == session.id))
+        .outerjoin(User, User.id == Attendance.recorded_by_id).where(Person.id == person_id)).one()
+    counts = dict(db.execute(select(Attendance.status, func.count()).where(Attendance.session_id == session.id)
+                             .group_by(Attendance.status)).all())
+    counts[None] = len(order) - sum(counts.values())
+    row = SheetRow(number=order.index(person_id) + 1, person=person, status=status, walk_in=bool(walk_in),
+                   recorded_by=by or "", recorded_at=at)
+    return row, SheetTotals(counts=counts, total=len(order))
+
+
+def sheet_totals(rows: list[SheetRow]) -> SheetTotals:
+    counts: dict[AttendanceStatus | None, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return SheetTotals(counts=counts, total=len(rows))
 
 
 def locked_since(session: ActivitySession) -> date:
@@ -511,10 +542,12 @@ def activity_sessions(db: Session, activity: Activity, *, upcoming: bool, today:
     return lines[:PAGE_SIZE], len(lines) > PAGE_SIZE
 
 
-def load_session(db: Session, session_id: int) -> ActivitySession | None:
-    return db.scalar(select(ActivitySession).where(ActivitySession.id == session_id).options(
-        selectinload(ActivitySession.facilitators),
-        selectinload(ActivitySession.activity).selectinload(Activity.project)))
+def load_session(db: Session, session_id: int, *, facilitators: bool = True) -> ActivitySession | None:
+    """The session with its activity and project in one query (and its facilitators in a second)."""
+    options = [joinedload(ActivitySession.activity).joinedload(Activity.project)]
+    if facilitators:
+        options.append(selectinload(ActivitySession.facilitators))
+    return db.scalar(select(ActivitySession).where(ActivitySession.id == session_id).options(*options))
 
 
 # What the person page, a merge, an erasure and a data export need -------------------------------
