@@ -1,4 +1,5 @@
 """Sessions, rosters and attendance: planning, the marking rules, corrections, paper, access per project."""
+import itertools
 import re
 from datetime import date, time, timedelta
 
@@ -59,8 +60,13 @@ def plan(**changes) -> activities.SessionPlan:
                                      **changes})
 
 
+_minutes = itertools.count()
+
+
 def one_session(db, day=TODAY, act=None) -> ActivitySession:
-    return activities.create_sessions(db, act or activity(db), plan(), MANAGER, on=day)[0]
+    """A session on `day`; each at its own hour, since a second one at the same hour is a double click."""
+    return activities.create_sessions(db, act or activity(db), plan(start_time=time(8, next(_minutes) % 60)), MANAGER,
+                                      on=day)[0]
 
 
 def group(db, names=("Ionescu", "Barbu", "Constantin"), act=None, joined=date(2024, 1, 1)) -> list[Person]:
@@ -238,7 +244,8 @@ def test_my_sessions_lists_what_i_facilitate_with_the_sheet_progress(demo, make_
     me = make_user("staff")
     demo.add(ProjectMember(project_id=project(demo).id, user_id=me.id, role="staff"))
     demo.flush()
-    mine = activities.create_sessions(demo, activity(demo), plan(facilitator_ids=[me.id]), MANAGER, on=TODAY)[0]
+    mine = activities.create_sessions(demo, activity(demo), plan(facilitator_ids=[me.id], start_time=time(11, 0)), MANAGER,
+                                      on=TODAY)[0]
     one_session(demo)  # someone else's
     ana, bogdan, _ = group(demo)
     activities.mark(demo, mine, ana, P, RECORDER, today=TODAY)
@@ -419,3 +426,44 @@ def test_a_toggle_costs_the_same_queries_on_a_small_and_a_large_sheet(demo, clie
         counts.append(len(statements))
         assert response.status_code == 200 and f'id="row-{person.id}"' in response.get_data(as_text=True)
     assert counts[0] == counts[1]
+
+
+def test_a_plan_sent_twice_does_not_double_the_sessions(demo):
+    repeat = activities.Repeat(date(2026, 12, 7), date(2026, 12, 11), {1, 2, 3, 4, 5})
+    assert len(activities.create_sessions(demo, activity(demo), plan(), MANAGER, repeat=repeat)) == 5
+    with pytest.raises(DomainError, match="sessions_already_planned"):
+        activities.create_sessions(demo, activity(demo), plan(), MANAGER, repeat=repeat)
+    longer = activities.Repeat(date(2026, 12, 7), date(2026, 12, 15), {1, 2, 3, 4, 5})
+    added = activities.create_sessions(demo, activity(demo), plan(), MANAGER, repeat=longer)
+    assert [session.date for session in added] == [date(2026, 12, 14), date(2026, 12, 15)]
+
+
+def test_the_lock_counts_whole_days_and_a_marked_session_keeps_its_day(demo):
+    project(demo).attendance_lock_days = 3
+    session = one_session(demo, TODAY - timedelta(days=3))
+    assert activities.locked_since(session) == TODAY + timedelta(days=1)
+    assert not activities.is_locked(session, TODAY) and activities.is_locked(session, TODAY + timedelta(days=1))
+    ana = group(demo, ("Lupu",))[0]
+    activities.mark(demo, session, ana, P, RECORDER, today=TODAY)
+    with pytest.raises(DomainError, match="session_has_attendance"):
+        activities.update_session(demo, session, plan(), TODAY, MANAGER)
+
+
+def test_paper_never_turns_a_walk_in_absent(demo):
+    event_activity = activity(demo, "A3.7")
+    session = one_session(demo, act=event_activity)
+    listed = group(demo, ("Anghel",), act=event_activity)[0]
+    walker = enrolled(demo, "Zamfir")
+    activities.mark(demo, session, walker, P, RECORDER, today=TODAY, walk_in=True)
+    activities.record_from_paper(demo, session, "1", RECORDER, today=TODAY)
+    assert dict(demo.execute(select(Attendance.person_id, Attendance.status)).all()) == {listed.id: P, walker.id: P}
+
+
+def test_an_erased_person_leaves_the_lists_and_takes_no_more_marks(demo):
+    ana, bogdan = group(demo, ("Stan", "Tudor"))
+    people.erase_person(demo, ana, MANAGER)
+    demo.flush()
+    session = one_session(demo, date.today())
+    assert [row.person.id for row in activities.sheet_rows(demo, session)] == [bogdan.id]
+    with pytest.raises(DomainError, match="person_inactive"):
+        activities.mark(demo, session, ana, P, RECORDER, walk_in=True)

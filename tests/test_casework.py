@@ -334,10 +334,10 @@ def test_the_timeline_shows_services_and_a_month_of_attendance(english, login_as
     timeline = html[html.index('id="timeline-title"'):]
     items = re.findall(r"<li>(.*?)</li>", timeline, flags=re.S)
     texts = [re.sub(r"<[^>]+>", "", item).strip() for item in items]
-    assert texts[:2] == [
+    assert sorted(texts[:2]) == [
+        "March 2025 1 service: Medical test (A1.2 Free medical tests)",
         "March 2025 Attendance at A2.1 After-school programme: 7 present, 2 absent, 1 excused",
-        "20.03.2025 Service: Medical test (A1.2 Free medical tests)",
     ]
-    assert '<time datetime="2025-03">' in timeline and '<time datetime="2025-03-20">' in timeline
+    assert '<time datetime="2025-03">' in timeline
     assert texts[-1].endswith("Consent given: processing of personal data")
 

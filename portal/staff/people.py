@@ -13,7 +13,6 @@ from sqlalchemy import select
 from portal.domain.activities.services import AttendanceSummary, person_attendance_by_month
 from portal.domain.audit import services as audit
 from portal.domain.casework import services as casework
-from portal.domain.casework.models import ServiceDelivery
 from portal.domain.errors import DomainError
 from portal.domain.people import services as people
 from portal.domain.people.models import (
@@ -33,7 +32,7 @@ from portal.staff.people_forms import (
 )
 from portal.staff.permissions import (
     AUDIT_VIEW, PEOPLE_EDIT, PEOPLE_ERASE, PEOPLE_EXPORT, PEOPLE_MERGE, PEOPLE_SENSITIVE, PEOPLE_VIEW, actor_for,
-    can, require_in_project, requires,
+    PEOPLE_ENROLL, can, require_in_project, requires,
 )
 
 TEMPLATE_CONTEXT = {"labels": labels, "SITUATIONS": SITUATIONS, "SENSITIVE_SITUATIONS": SENSITIVE_SITUATIONS,
@@ -62,10 +61,16 @@ def _editable_or_redirect(person: Person):
 
 
 def _enrollment_or_404(person: Person, enrollment_id: int) -> Enrollment:
+    """An enrolment changes only for someone who enrols people in its project."""
     enrollment = next((item for item in person.enrollments if item.id == enrollment_id), None)
     if enrollment is None:
         abort(404)
+    require_in_project(enrollment.project_id, PEOPLE_ENROLL)
     return enrollment
+
+
+def enrolling_projects() -> list[Project]:
+    return [project for project in visible_projects(db.session, actor()) if can(PEOPLE_ENROLL, project_id=project.id)]
 
 
 def show_error(form, error: DomainError) -> None:
@@ -183,10 +188,16 @@ def _attendance_counts(summary: AttendanceSummary) -> str:
     return ", ".join(parts)
 
 
-def _timeline(person: Person, services: list[ServiceDelivery] = (),
+def _month_event(month: date, text: str) -> TimelineEvent:
+    # A month sorts at its last day, above what else happened in it.
+    month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return TimelineEvent(month_end, format_date(month, "LLLL yyyy"), month.strftime("%Y-%m"), text)
+
+
+def _timeline(person: Person, services: list[casework.ServiceSummary] = (),
               attendance: list[AttendanceSummary] = ()) -> list[TimelineEvent]:
-    """What happened to the person, newest first: one line per service, one per month of each
-    activity they attend (a child who comes every weekday would otherwise fill the page)."""
+    """What happened to the person, newest first, with services and attendance summed up per month
+    (a child who comes every weekday, or a weekly home visit, would otherwise fill the page)."""
     events = []
     for enrollment in person.enrollments:
         for index, period in enumerate(enrollment.periods):
@@ -203,46 +214,34 @@ def _timeline(person: Person, services: list[ServiceDelivery] = (),
         if consent.withdrawn_on:
             events.append(_on(consent.withdrawn_on, _("Consent withdrawn: %(kind)s",
                                                       kind=labels.CONSENT_KIND[consent.kind])))
-    for service in services:
-        events.append(_on(service.delivered_on, _(
-            "Service: %(type)s (%(activity)s)", type=localized(service.service_type, "name"),
-            activity=f"{service.activity.code} {localized(service.activity, 'name')}")))
+    for summary in services:
+        events.append(_month_event(summary.month, ngettext(
+            "%(num)d service: %(type)s (%(activity)s)", "%(num)d services: %(type)s (%(activity)s)", summary.count,
+            type=localized(summary.service_type, "name"),
+            activity=f"{summary.activity.code} {localized(summary.activity, 'name')}")))
     for summary in attendance:
-        # A month sorts at its last day, above what else happened in it.
-        month_end = (summary.month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        events.append(TimelineEvent(month_end, format_date(summary.month, "LLLL yyyy"), summary.month.strftime("%Y-%m"),
-                                    _("Attendance at %(activity)s: %(counts)s",
-                                      activity=f"{summary.activity.code} {localized(summary.activity, 'name')}",
-                                      counts=_attendance_counts(summary))))
+        events.append(_month_event(summary.month, _(
+            "Attendance at %(activity)s: %(counts)s",
+            activity=f"{summary.activity.code} {localized(summary.activity, 'name')}",
+            counts=_attendance_counts(summary))))
     return sorted(events, key=lambda event: event.day, reverse=True)
 
 
 LATEST_SERVICES = 20
 
 
-def _person_services(person: Person, acting) -> list[ServiceDelivery]:
-    """Every service of the person in the user's projects, newest first."""
-    services, page = [], 1
-    while True:
-        items, has_next, _total = casework.list_services(db.session, acting, casework.ServiceFilter(
-            person_id=person.id), page)
-        services += items
-        if not has_next:
-            return services
-        page += 1
-
-
 def _render_person(person: Person, status: int = 200, **forms):
     today = date.today()
     acting = actor()
-    services = _person_services(person, acting)
+    page, _has_next, total = casework.list_services(db.session, acting, casework.ServiceFilter(person_id=person.id))
+    latest = page[:LATEST_SERVICES]
+    services = casework.person_services_by_month(db.session, person.id, acting.project_ids)
     attendance = [summary for summary in person_attendance_by_month(db.session, person.id)
                   if acting.sees_project(summary.activity.project_id)]
-    latest = services[:LATEST_SERVICES]
     context = {
         "person": person, "timeline": _timeline(person, services, attendance), "today": today,
         "show_sensitive": can(PEOPLE_SENSITIVE),
-        "services": latest, "services_total": len(services),
+        "services": latest, "services_total": total,
         "readable_notes": {service.id for service in latest if casework.can_read_notes(acting, service)},
         "editable_services": {service.id for service in latest if casework.can_edit(acting, service)},
         "consent_form": ConsentForm(formdata=None, given_on=today),
@@ -340,12 +339,12 @@ def enrollment_create(person_id: int):
     if (stop := _editable_or_redirect(person)) is not None:
         return stop
     form = EnrollmentForm()
-    form.set_projects(visible_projects(db.session, actor()))
+    form.set_projects(enrolling_projects())
     if request.method == "GET":
         form.entry_date.data = date.today()
     if form.validate_on_submit():
         project = db.session.get(Project, int(form.project_id.data))
-        require_in_project(project.id)
+        require_in_project(project.id, PEOPLE_ENROLL)
         try:
             people.enroll(db.session, person, project, _entry_data(form), actor())
         except DomainError as error:

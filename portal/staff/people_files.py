@@ -4,13 +4,12 @@ from flask_babel import gettext as _
 
 from portal.domain.people import importer, register_export, uploads
 from portal.domain.projects.models import Project
-from portal.domain.projects.services import visible_projects
 from portal.extensions import db
 from portal.partials import render_page
 from portal.staff import bp
-from portal.staff.people import actor
+from portal.staff.people import actor, enrolling_projects
 from portal.staff.people_forms import ImportForm
-from portal.staff.permissions import PEOPLE_EXPORT, PEOPLE_IMPORT, require_in_project, requires
+from portal.staff.permissions import PEOPLE_ENROLL, PEOPLE_EXPORT, PEOPLE_IMPORT, require_in_project, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,7 +22,7 @@ def _download(content: bytes, filename: str, mimetype: str) -> Response:
 def _import_form() -> ImportForm:
     form = ImportForm()
     form.project_id.choices = [(str(project.id), f"{project.short_name} ({project.code})")
-                               for project in visible_projects(db.session, actor())]
+                               for project in enrolling_projects()]
     return form
 
 
@@ -46,7 +45,7 @@ def people_import():
         content = upload.read() if upload else b""
         project = db.session.get(Project, int(form.project_id.data))
         if project is not None:
-            require_in_project(project.id)
+            require_in_project(project.id, PEOPLE_ENROLL)
         if not upload or not upload.filename or not content:
             form.file.errors = [_("Choose a CSV or XLSX file.")]
         elif project is not None:
@@ -70,7 +69,7 @@ def people_import_confirm(token: str):
         flash(_("The checked file is no longer kept (after a day it is discarded). Choose it again."), "warning")
         return redirect(url_for("portal.people_import"), code=303)
     project = db.session.get(Project, upload.project_id)
-    require_in_project(project.id)
+    require_in_project(project.id, PEOPLE_ENROLL)
     report = _run(project, upload.filename, upload.content, dry_run=False)
     uploads.discard_upload(db.session, upload)
     if report is not None:

@@ -33,9 +33,10 @@ AUDIT_VIEW = "audit.view"
 
 # Project rights.
 VIEW_PROJECTS = "projects.view"  # see the project, its activities, sessions, attendance and services
+PEOPLE_ENROLL = "people.enroll"  # enrol in (or import into) the project's target group, exits, entry answers
 
 _READ = {SIGNED_IN, VIEW_PROJECTS, PEOPLE_VIEW}
-_STAFF = _READ | {PEOPLE_EDIT, ATTENDANCE_RECORD, SERVICES_RECORD}
+_STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD}
 _COORDINATOR = _STAFF | {PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE, ACTIVITIES_MANAGE,
                          ATTENDANCE_CORRECT, SERVICE_NOTES}
 
@@ -46,7 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.viewer: frozenset(_READ),
 }
 
-PROJECT_SCOPED = frozenset({VIEW_PROJECTS, ACTIVITIES_MANAGE, ATTENDANCE_RECORD, ATTENDANCE_CORRECT,
+PROJECT_SCOPED = frozenset({VIEW_PROJECTS, PEOPLE_ENROLL, ACTIVITIES_MANAGE, ATTENDANCE_RECORD, ATTENDANCE_CORRECT,
                             SERVICES_RECORD, SERVICE_NOTES})
 
 PUBLIC = "public"  # the sign-in page itself

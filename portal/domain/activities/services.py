@@ -126,6 +126,12 @@ def create_sessions(db: Session, activity: Activity, plan: SessionPlan, actor: A
     _check_activity_takes_sessions(activity)
     facilitators = _check_plan(db, activity, plan)
     series = None
+    project = activity.project
+    first, last = (repeat.first_date, repeat.last_date) if repeat is not None else (on, on)
+    if first is not None and (first < project.start_date or last > project.end_date):
+        raise DomainError(_l("Sessions must fall within the project's dates (%(start)s – %(end)s).",
+                             start=project.start_date.strftime("%d.%m.%Y"), end=project.end_date.strftime("%d.%m.%Y")),
+                          code="session_outside_project", field="date" if repeat is None else "first_date")
     if repeat is not None:
         days = repeat_dates(repeat)
         series = SessionSeries(activity_id=activity.id, first_date=repeat.first_date, last_date=repeat.last_date,
@@ -137,12 +143,14 @@ def create_sessions(db: Session, activity: Activity, plan: SessionPlan, actor: A
         days = [on]
     else:
         raise DomainError(_l("Choose the day of the session."), code="session_date", field="date")
-    project = activity.project
-    outside = [day for day in days if not project.start_date <= day <= project.end_date]
-    if outside:
-        raise DomainError(_l("Sessions must fall within the project's dates (%(start)s – %(end)s).",
-                             start=project.start_date.strftime("%d.%m.%Y"), end=project.end_date.strftime("%d.%m.%Y")),
-                          code="session_outside_project", field="date" if repeat is None else "first_date")
+    # A form sent twice (a slow school computer, a second click) must not plan every day twice.
+    planned = set(db.scalars(select(ActivitySession.date).where(
+        ActivitySession.activity_id == activity.id, ActivitySession.date.between(days[0], days[-1]),
+        ActivitySession.start_time == plan.start_time, ActivitySession.is_cancelled.is_(False))))
+    days = [day for day in days if day not in planned]
+    if not days:
+        raise DomainError(_l("These sessions are already planned."), code="sessions_already_planned",
+                          field="date" if repeat is None else "first_date")
     sessions = []
     for day in days:
         session = ActivitySession(activity=activity, series=series, date=day, start_time=plan.start_time,
@@ -164,8 +172,8 @@ def update_session(db: Session, session: ActivitySession, plan: SessionPlan, day
         raise DomainError(_l("Sessions must fall within the project's dates (%(start)s – %(end)s).",
                              start=project.start_date.strftime("%d.%m.%Y"), end=project.end_date.strftime("%d.%m.%Y")),
                           code="session_outside_project", field="date")
-    if day != session.date and _marked_count(db, session) and day > date.today():
-        raise DomainError(_l("Attendance is recorded for this session: it cannot move to a later day."),
+    if day != session.date and _marked_count(db, session):
+        raise DomainError(_l("Attendance is recorded for this session: it cannot move to another day."),
                           code="session_has_attendance", field="date")
     session.date = day
     session.start_time, session.end_time = plan.start_time, plan.end_time
@@ -305,11 +313,13 @@ def sheet_totals(rows: list[SheetRow]) -> SheetTotals:
 
 
 def locked_since(session: ActivitySession) -> date:
-    return session.date + timedelta(days=session.activity.project.attendance_lock_days)
+    """The first day the sheet is closed: with a lock of 7 days, a Monday's sheet changes freely
+    until the next Monday included."""
+    return session.date + timedelta(days=session.activity.project.attendance_lock_days + 1)
 
 
 def is_locked(session: ActivitySession, today: date) -> bool:
-    return today > locked_since(session)
+    return today >= locked_since(session)
 
 
 def can_mark(actor: Actor, session: ActivitySession, today: date) -> bool:
@@ -405,6 +415,7 @@ def mark(db: Session, session: ActivitySession, person: Person, status: Attendan
     """Set one person's mark at a session. Returns whether anything changed."""
     today = today or date.today()
     late = _check_can_mark(actor, session, today)
+    _require_person(person)
     existing = db.scalar(select(Attendance).where(Attendance.session_id == session.id,
                                                   Attendance.person_id == person.id))
     if existing is None:
@@ -427,7 +438,7 @@ def mark_all_present(db: Session, session: ActivitySession, actor: Actor, *, tod
     today = today or date.today()
     late = _check_can_mark(actor, session, today)
     unmarked = [(row.person.id, AttendanceStatus.present, False) for row in sheet_rows(db, session)
-                if row.status is None]
+                if row.status is None and row.person.is_active_record]
     return _write_sheet(db, session, unmarked, actor, late=late, source="all_present")
 
 
@@ -476,9 +487,11 @@ def record_from_paper(db: Session, session: ActivitySession, numbers_text: str, 
     result = PaperResult(present=present, absent=absent)
     if not apply:
         return result
-    marks = [(row.person.id, AttendanceStatus.present, row.walk_in) for row in present]
+    marks = [(row.person.id, AttendanceStatus.present, row.walk_in) for row in present
+             if row.person.is_active_record]
+    # Walk-ins came (that is how they got on the sheet) and excused stays excused.
     marks += [(row.person.id, AttendanceStatus.absent, row.walk_in) for row in absent
-              if row.status != AttendanceStatus.excused]
+              if row.status != AttendanceStatus.excused and not row.walk_in and row.person.is_active_record]
     result.changed = _write_sheet(db, session, marks, actor, late=late, source="paper")
     return result
 
@@ -610,6 +623,13 @@ def merge_person(db: Session, keep: Person, absorb: Person) -> None:
         db.delete(item)
     db.flush()
     db.execute(update(AttendanceChange).where(AttendanceChange.person_id == absorb.id).values(person_id=keep.id))
+
+
+def erase_person(db: Session, person: Person, on: date) -> None:
+    """An erased person leaves every list from that day: later sheets no longer print the row."""
+    for entry in db.scalars(select(RosterEntry).where(RosterEntry.person_id == person.id,
+                                                      RosterEntry.left_on.is_(None))).all():
+        entry.left_on = max(on, entry.joined_on)
 
 
 def export_person(db: Session, person: Person) -> dict:

@@ -194,6 +194,35 @@ def list_services(db: Session, actor: Actor, criteria: ServiceFilter, page: int 
     return items[:PAGE_SIZE], len(items) > PAGE_SIZE, total
 
 
+@dataclass
+class ServiceSummary:
+    month: date
+    service_type: ServiceType
+    activity: Activity
+    count: int
+
+
+def person_services_by_month(db: Session, person_id: int, project_ids: set[int] | None) -> list[ServiceSummary]:
+    """A person's services per month, type and activity, for the timeline: a weekly home visit for
+    two years is 24 lines, not 100. Three queries whatever the number of services."""
+    query = (select(ServiceDelivery.delivered_on, ServiceDelivery.service_type_id, ServiceDelivery.activity_id)
+             .join(Activity, Activity.id == ServiceDelivery.activity_id).where(ServiceDelivery.person_id == person_id))
+    if project_ids is not None:
+        query = query.where(Activity.project_id.in_(project_ids or {-1}))
+    buckets: dict[tuple[date, int, int], int] = {}
+    for day, type_id, activity_id in db.execute(query):
+        key = (day.replace(day=1), type_id, activity_id)
+        buckets[key] = buckets.get(key, 0) + 1
+    if not buckets:
+        return []
+    types = {item.id: item for item in db.scalars(select(ServiceType).where(
+        ServiceType.id.in_({key[1] for key in buckets})))}
+    activities = {item.id: item for item in db.scalars(select(Activity).where(
+        Activity.id.in_({key[2] for key in buckets})))}
+    return [ServiceSummary(month, types[type_id], activities[activity_id], count)
+            for (month, type_id, activity_id), count in sorted(buckets.items(), reverse=True)]
+
+
 def merge_person(db: Session, keep: Person, absorb: Person) -> None:
     for service in db.scalars(select(ServiceDelivery).where(ServiceDelivery.person_id == absorb.id)).all():
         service.person_id = keep.id

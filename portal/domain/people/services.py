@@ -527,7 +527,8 @@ def erase_person(db: Session, person: Person, actor: Actor) -> Person:
         enrollment.risk_details = ""
         for period in enrollment.periods:
             period.exit_notes = ""
-    _, casework = _dependent_features()
+    activities, casework = _dependent_features()
+    activities.erase_person(db, person, date.today())
     casework.erase_person(db, person)
     person.erased_at = utcnow()
     index_name(db, person)
