@@ -8,6 +8,8 @@ from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+from sqlalchemy.exc import DataError
 
 from portal.extensions import db
 
@@ -65,7 +67,32 @@ def _static_hash(static_folder: str, filename: str) -> str | None:
         return None
 
 
+def form_id(value: str | None) -> int | None:
+    """An id sent in a form: plain ASCII digits that fit the database, else None ("²".isdigit() is true)."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        return None
+    return int(value)
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in URLs stops at the largest integer the databases store: a longer number is a 404,
+    not an overflow inside the query."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, **{"max": 2**31 - 1, **kwargs})
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def impossible_value(_error):
+        # An id or number in a query string too large for the database: nothing can match it.
+        db.session.rollback()
+        return render_error(404, *ERROR_TEXTS[404])
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         db.session.rollback()

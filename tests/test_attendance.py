@@ -382,7 +382,9 @@ def test_paper_re_entry_in_the_portal_previews_then_saves(demo, client, login_as
     preview = client.post_form(url, {"numbers": "2"})
     assert preview.status_code == 200 and 'name="confirmed" type="hidden" value="1"' in preview.get_data(as_text=True)
     assert demo.scalar(select(func.count()).select_from(Attendance)) == 0
-    assert client.post_form(url, {"numbers": "2", "confirmed": "1"}).status_code == 303
+    changed = client.post_form(url, {"numbers": "1", "confirmed": "1", "previewed": "2"})  # edited after the check
+    assert changed.status_code == 200 and demo.scalar(select(func.count()).select_from(Attendance)) == 0
+    assert client.post_form(url, {"numbers": "2", "confirmed": "1", "previewed": "2"}).status_code == 303
     assert dict(demo.execute(select(Attendance.person_id, Attendance.status)).all()) == {ana.id: A, bogdan.id: P}
 
 
@@ -467,3 +469,26 @@ def test_an_erased_person_leaves_the_lists_and_takes_no_more_marks(demo):
     assert [row.person.id for row in activities.sheet_rows(demo, session)] == [bogdan.id]
     with pytest.raises(DomainError, match="person_inactive"):
         activities.mark(demo, session, ana, P, RECORDER, walk_in=True)
+
+
+def test_impossible_ids_are_not_found_rather_than_errors(demo, client, login_as):
+    session = one_session(demo, date.today())
+    demo.commit()
+    login_as("staff")
+    assert client.get("/portal/sesiuni/99999999999999999999").status_code == 404
+    assert client.get("/portal/servicii?persoana=99999999999999999999").status_code == 404
+    assert client.post_form(f"/portal/sesiuni/{session.id}/prezenta", {"mark": "²:present"}).status_code == 400
+    assert client.post_form(f"/portal/sesiuni/{session.id}/ocazional", {"person_id": "²"}).status_code == 404
+
+
+def test_times_typed_on_an_old_browser_are_understood(demo, client, login_as):
+    act = activity(demo)
+    demo.commit()
+    login_as("coordinator")
+    form = {"repeat": "once", "date": "10.12.2026", "start_time": "9.30", "end_time": "12 00"}
+    assert client.post_form(f"/portal/activitati/{act.id}/sesiuni/nou", form).status_code == 303
+    assert demo.execute(select(ActivitySession.start_time, ActivitySession.end_time)).all() == [(time(9, 30),
+                                                                                               time(12, 0))]
+    form["start_time"] = "25.70"
+    body = client.post_form(f"/portal/activitati/{act.id}/sesiuni/nou", form).get_data(as_text=True)
+    assert "25.70" in body and "hh:mm" in body

@@ -16,6 +16,7 @@ from portal.staff import bp
 from portal.staff.people import actor
 from portal.staff.permissions import ATTENDANCE_RECORD, VIEW_PROJECTS, can, requires
 from portal.staff.session_forms import PaperForm
+from portal.web import form_id
 from portal.staff.sessions import session_or_404
 
 MAX_BLANK_ROWS = 40
@@ -56,9 +57,9 @@ def session_detail(session_id: int):
 
 def _parse_mark(value: str) -> tuple[int, AttendanceStatus] | None:
     person_id, _sep, status = (value or "").partition(":")
-    if not person_id.isdigit() or status not in AttendanceStatus._value2member_map_:
+    if form_id(person_id) is None or status not in AttendanceStatus._value2member_map_:
         return None
-    return int(person_id), AttendanceStatus(status)
+    return form_id(person_id), AttendanceStatus(status)
 
 
 @bp.post("/sesiuni/<int:session_id>/prezenta")
@@ -110,8 +111,8 @@ def attendance_all_present(session_id: int):
 @requires(ATTENDANCE_RECORD)
 def attendance_walk_in(session_id: int):
     session = session_or_404(session_id, ATTENDANCE_RECORD)
-    person_id = request.form.get("person_id", "")
-    person = db.session.get(Person, int(person_id)) if person_id.isdigit() else None
+    person_id = form_id(request.form.get("person_id"))
+    person = db.session.get(Person, person_id) if person_id else None
     if person is None:
         abort(404)
     try:
@@ -145,7 +146,7 @@ def attendance_from_paper(session_id: int):
     form = PaperForm()
     preview = None
     if form.validate_on_submit():
-        apply = form.confirmed.data == "1"
+        apply = form.confirmed.data == "1" and form.previewed.data == form.numbers.data
         try:
             result = activities.record_from_paper(db.session, session, form.numbers.data, actor(), apply=apply)
         except DomainError as error:
@@ -158,6 +159,7 @@ def attendance_from_paper(session_id: int):
                 return redirect(url_for("portal.session_detail", session_id=session.id), code=303)
             preview = result
             form.confirmed.data = "1"
+            form.previewed.data = form.numbers.data
     rows = activities.sheet_rows(db.session, session)
     return render_page("portal/activities/paper.html", form=form, preview=preview, session=session,
                        activity=session.activity, rows=rows,

@@ -203,8 +203,12 @@ def _filter_options(act: Actor, staff_id: int | None) -> FilterOptions:
     staff: dict[int, User] = {}
     for project in projects:
         staff.update((user.id, user) for user in project_staff(db.session, project.id))
-    if staff_id and staff_id not in staff:  # someone who has left the project: their services still list
-        user = db.session.get(User, staff_id)
+    if staff_id and staff_id not in staff:
+        # Someone who has left the project: their services there still list. Anyone else's name
+        # is not shown to people who never worked with them.
+        gave_here = db.session.scalar(select(ServiceDelivery.id).join(Activity).where(
+            ServiceDelivery.staff_id == staff_id, Activity.project_id.in_(ids)).limit(1))
+        user = db.session.get(User, staff_id) if gave_here else None
         if user is not None:
             staff[user.id] = user
     return FilterOptions(

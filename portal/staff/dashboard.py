@@ -16,4 +16,5 @@ def dashboard():
     actor = actor_for(current_user, request.remote_addr or "")
     today = date.today()
     return render_template("portal/dashboard.html", projects=projects_overview(db.session, project_ids=actor.project_ids),
-                           today_sessions=my_sessions(db.session, current_user.id, today, today))
+                           today_sessions=my_sessions(db.session, current_user.id, today, today,
+                                                       project_ids=actor.project_ids))

@@ -18,6 +18,8 @@ from portal.partials import render_page
 from portal.staff import bp, labels
 from portal.staff.people import actor, show_error
 from portal.staff.permissions import VIEW_PROJECTS, can, require_in_project, requires
+from portal.web import form_id
+from portal.staff.people_forms import parse_date
 from portal.staff.session_forms import RosterAddForm, RosterLeaveForm, SessionEditForm, SessionForm
 
 
@@ -151,7 +153,7 @@ def my_sessions():
         last = first + timedelta(days=6)
     else:
         period, first, last = "azi", today, today
-    lines = activities.my_sessions(db.session, current_user.id, first, last)
+    lines = activities.my_sessions(db.session, current_user.id, first, last, project_ids=actor().project_ids)
     return render_page("portal/activities/my_sessions.html", lines=lines, period=period, first=first, last=last,
                        today=today)
 
@@ -175,9 +177,16 @@ def _render_roster(activity: Activity, status: int = 200, add_form=None):
             RosterEntry.activity_id == activity.id, RosterEntry.left_on.is_(None))))
         found = [(person, person.id in on_list) for person in result.people[:20]]
     entries = activities.roster(db.session, activity, include_left=request.args.get("toti") == "1")
+    if add_form is None:
+        # "On the list from" travels with the search, so a child added late can join from an earlier day.
+        add_form = RosterAddForm(formdata=None, joined_on=date.today())
+        try:
+            add_form.joined_on.data = parse_date(request.values.get("din", "")) or date.today()
+        except ValueError:
+            add_form.joined_on.errors = [_("Write the date as dd.mm.yyyy, for example 24.11.2026.")]
     return render_page("portal/activities/roster.html", block="found" if request.args.get("partial") == "found" else None,
                        activity=activity, entries=entries, text=text, found=found, may_manage=may_manage,
-                       add_form=add_form or RosterAddForm(formdata=None, joined_on=date.today()),
+                       add_form=add_form,
                        leave_form=RosterLeaveForm(formdata=None, left_on=date.today()),
                        show_left=request.args.get("toti") == "1", status_code=status)
 
@@ -188,7 +197,8 @@ def roster_add(activity_id: int):
     activity = activity_or_404(activity_id, ACTIVITIES_MANAGE)
     form = RosterAddForm()
     if form.validate_on_submit():
-        person = db.session.get(Person, int(form.person_id.data)) if form.person_id.data.isdigit() else None
+        person_id = form_id(form.person_id.data)
+        person = db.session.get(Person, person_id) if person_id else None
         if person is None:
             abort(404)
         try:
@@ -198,7 +208,8 @@ def roster_add(activity_id: int):
         else:
             flash(_("%(name)s is now on the list of %(activity)s.", name=person.full_name, activity=activity.code),
                   "success")
-            return redirect(url_for("portal.roster", activity_id=activity.id, q=request.form.get("q", "")), code=303)
+            return redirect(url_for("portal.roster", activity_id=activity.id, q=request.form.get("q", ""),
+                                    din=form.joined_on.data.strftime("%d.%m.%Y")), code=303)
     db.session.rollback()
     return _render_roster(activity, status=422, add_form=form)
 

@@ -532,10 +532,16 @@ def _lines(db: Session, query) -> list[SessionLine]:
     return [SessionLine(session, expected, marked, present) for session, expected, marked, present in rows]
 
 
-def my_sessions(db: Session, user_id: int, first: date, last: date) -> list[SessionLine]:
-    """The sessions a staff member facilitates between two days, with how far each sheet is filled."""
-    ids = (select(session_facilitator.c.session_id).join(ActivitySession, ActivitySession.id == session_facilitator.c.session_id)
+def my_sessions(db: Session, user_id: int, first: date, last: date,
+                project_ids: set[int] | None = None) -> list[SessionLine]:
+    """The sessions a staff member facilitates between two days, with how far each sheet is filled;
+    only in the projects they still work on (`project_ids`, None for all)."""
+    ids = (select(session_facilitator.c.session_id)
+           .join(ActivitySession, ActivitySession.id == session_facilitator.c.session_id)
            .where(session_facilitator.c.user_id == user_id, ActivitySession.date.between(first, last)))
+    if project_ids is not None:
+        ids = ids.join(Activity, Activity.id == ActivitySession.activity_id).where(
+            Activity.project_id.in_(project_ids or {-1}))
     return _lines(db, _counts_query(ids).order_by(ActivitySession.date, ActivitySession.start_time,
                                                   ActivitySession.id))
 
@@ -632,14 +638,19 @@ def erase_person(db: Session, person: Person, on: date) -> None:
         entry.left_on = max(on, entry.joined_on)
 
 
-def export_person(db: Session, person: Person) -> dict:
-    rosters = db.execute(select(Activity.code, Project.code, RosterEntry.joined_on, RosterEntry.left_on)
-                         .join(Activity, Activity.id == RosterEntry.activity_id).join(Project)
-                         .where(RosterEntry.person_id == person.id)).all()
-    marks = db.execute(select(Activity.code, ActivitySession.date, Attendance.status)
-                       .join(ActivitySession, ActivitySession.id == Attendance.session_id)
-                       .join(Activity, Activity.id == ActivitySession.activity_id)
-                       .where(Attendance.person_id == person.id).order_by(ActivitySession.date)).all()
+def export_person(db: Session, person: Person, actor: Actor) -> dict:
+    """Lists and attendance for a data export, in the projects the actor works on."""
+    rosters = (select(Activity.code, Project.code, RosterEntry.joined_on, RosterEntry.left_on)
+               .join(Activity, Activity.id == RosterEntry.activity_id).join(Project)
+               .where(RosterEntry.person_id == person.id))
+    marks = (select(Activity.code, ActivitySession.date, Attendance.status)
+             .join(ActivitySession, ActivitySession.id == Attendance.session_id)
+             .join(Activity, Activity.id == ActivitySession.activity_id)
+             .where(Attendance.person_id == person.id).order_by(ActivitySession.date))
+    if actor.project_ids is not None:
+        rosters = rosters.where(Activity.project_id.in_(actor.project_ids or {-1}))
+        marks = marks.where(Activity.project_id.in_(actor.project_ids or {-1}))
+    rosters, marks = db.execute(rosters).all(), db.execute(marks).all()
     return {
         "activity_lists": [{"project": project, "activity": code, "joined_on": joined.isoformat(),
                             "left_on": left.isoformat() if left else None}

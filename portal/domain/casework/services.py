@@ -235,11 +235,16 @@ def erase_person(db: Session, person: Person) -> None:
 
 
 def export_person(db: Session, person: Person, actor: Actor) -> dict:
-    services = db.scalars(select(ServiceDelivery).where(ServiceDelivery.person_id == person.id)
-                          .options(selectinload(ServiceDelivery.service_type), selectinload(ServiceDelivery.activity))
-                          .order_by(ServiceDelivery.delivered_on)).all()
+    """Services for a data export, in the projects the actor works on; a note the actor may not read
+    is marked as withheld, so whoever answers the request knows to ask a coordinator."""
+    query = (select(ServiceDelivery).join(Activity, Activity.id == ServiceDelivery.activity_id)
+             .where(ServiceDelivery.person_id == person.id)
+             .options(selectinload(ServiceDelivery.service_type), selectinload(ServiceDelivery.activity))
+             .order_by(ServiceDelivery.delivered_on))
+    if actor.project_ids is not None:
+        query = query.where(Activity.project_id.in_(actor.project_ids or {-1}))
     return {"services": [
         {"activity": service.activity.code, "type": service.service_type.name_ro,
          "date": service.delivered_on.isoformat(), "minutes": service.duration_minutes,
-         **({"notes": service.notes} if can_read_notes(actor, service) else {})}
-        for service in services]}
+         **({"notes": service.notes} if can_read_notes(actor, service) else {"notes_withheld": True})}
+        for service in db.scalars(query).all()]}

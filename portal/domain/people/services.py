@@ -580,7 +580,7 @@ def export_person(db: Session, person: Person, actor: Actor) -> dict:
 
 def _dependent_exports(db: Session, person: Person, actor: Actor) -> dict:
     activities, casework = _dependent_features()
-    return {**activities.export_person(db, person), **casework.export_person(db, person, actor)}
+    return {**activities.export_person(db, person, actor), **casework.export_person(db, person, actor)}
 
 
 def _plain(value):
