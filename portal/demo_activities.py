@@ -16,6 +16,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.domain import clock
 from portal.domain.accounts.models import User
 from portal.domain.activities import services as activities
 from portal.domain.activities.models import ActivitySession, AttendanceStatus, RosterEntry
@@ -541,7 +542,7 @@ BUILDERS = {"155550": _botosani, "BC-SDL-2022": _bacau}
 def load_demo_activities(db: Session, seed: int = 2026, *, today: date | None = None) -> dict[str, int]:
     """Sessions with attendance and individual services for the demo projects; returns the counts
     (all zero when the demo activities already have sessions or services)."""
-    today = today or date.today()
+    today = today or clock.today()
     counts = Counts()
     activity_ids = select(Activity.id).join(Project).where(Project.code.in_(BUILDERS))
     if (db.scalar(select(ActivitySession.id).where(ActivitySession.activity_id.in_(activity_ids)).limit(1))

@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from portal.domain import clock
 from portal.demo import load_demo
 from portal.domain.activities import services as activities
 from portal.domain.activities.models import (
@@ -277,7 +278,7 @@ def _counted_queries(client, url, engine):
 
 
 def test_marking_a_row_with_htmx_returns_the_row_and_the_counts(demo, client, login_as):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     ana, *_ = group(demo)
     demo.commit()
     login_as("staff")
@@ -291,7 +292,7 @@ def test_marking_a_row_with_htmx_returns_the_row_and_the_counts(demo, client, lo
 
 
 def test_marking_without_javascript_redirects_back_to_the_row(demo, client, login_as):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     ana, *_ = group(demo)
     demo.commit()
     login_as("staff")
@@ -302,7 +303,7 @@ def test_marking_without_javascript_redirects_back_to_the_row(demo, client, logi
 
 
 def test_a_refused_mark_with_htmx_keeps_the_row_and_says_why(demo, client, login_as):
-    session = one_session(demo, date.today() + timedelta(days=1))
+    session = one_session(demo, clock.today() + timedelta(days=1))
     ana, *_ = group(demo)
     demo.commit()
     login_as("staff")
@@ -314,7 +315,7 @@ def test_a_refused_mark_with_htmx_keeps_the_row_and_says_why(demo, client, login
 
 @pytest.mark.parametrize("role, page, mark", [("viewer", 200, 403), ("staff", 200, 303), ("coordinator", 200, 303)])
 def test_attendance_rights_follow_the_role_in_the_project(demo, client, login_as, role, page, mark):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     ana, *_ = group(demo)
     demo.commit()
     login_as("staff", member_of={project(demo): role})
@@ -324,7 +325,7 @@ def test_attendance_rights_follow_the_role_in_the_project(demo, client, login_as
 
 
 def test_another_projects_sessions_do_not_exist_for_a_member_of_one_project(demo, client, login_as):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     demo.commit()
     login_as("coordinator", member_of={project(demo, "BC-SDL-2022"): "coordinator"})
     assert client.get(f"/portal/sesiuni/{session.id}").status_code == 404
@@ -358,7 +359,7 @@ def test_planning_repeating_sessions_in_the_portal_keeps_a_bad_form(demo, client
 
 
 def test_the_printable_sheet_has_the_funder_header_numbered_rows_and_blank_rows(demo, client, login_as):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     group(demo, ("Ionescu", "Barbu"))
     demo.commit()
     login_as("viewer")
@@ -372,7 +373,7 @@ def test_the_printable_sheet_has_the_funder_header_numbered_rows_and_blank_rows(
 
 
 def test_paper_re_entry_in_the_portal_previews_then_saves(demo, client, login_as):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     ana, bogdan = group(demo, ("Ardelean", "Bodea"))
     demo.commit()
     login_as("staff")
@@ -391,7 +392,7 @@ def test_paper_re_entry_in_the_portal_previews_then_saves(demo, client, login_as
 def test_the_session_page_query_count_does_not_grow_with_the_group(demo, client, login_as, app):
     from portal.db import db as database
 
-    small, large = one_session(demo, date.today()), one_session(demo, date.today(), act=activity(demo, "A2.3"))
+    small, large = one_session(demo, clock.today()), one_session(demo, clock.today(), act=activity(demo, "A2.3"))
     group(demo, ("Unu", "Doi"))
     group(demo, [f"Persoana{index}" for index in range(12)], act=activity(demo, "A2.3"))
     demo.commit()
@@ -406,7 +407,7 @@ def test_the_session_page_query_count_does_not_grow_with_the_group(demo, client,
 def test_a_toggle_costs_the_same_queries_on_a_small_and_a_large_sheet(demo, client, login_as, app):
     from portal.db import db as database
 
-    small, large = one_session(demo, date.today()), one_session(demo, date.today(), act=activity(demo, "A2.3"))
+    small, large = one_session(demo, clock.today()), one_session(demo, clock.today(), act=activity(demo, "A2.3"))
     first_small = group(demo, ("Unu", "Doi"))[0]
     first_large = group(demo, [f"Persoana{index}" for index in range(12)], act=activity(demo, "A2.3"))[0]
     demo.commit()
@@ -465,14 +466,14 @@ def test_an_erased_person_leaves_the_lists_and_takes_no_more_marks(demo):
     ana, bogdan = group(demo, ("Stan", "Tudor"))
     people.erase_person(demo, ana, MANAGER)
     demo.flush()
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     assert [row.person.id for row in activities.sheet_rows(demo, session)] == [bogdan.id]
     with pytest.raises(DomainError, match="person_inactive"):
         activities.mark(demo, session, ana, P, RECORDER, walk_in=True)
 
 
 def test_impossible_ids_are_not_found_rather_than_errors(demo, client, login_as):
-    session = one_session(demo, date.today())
+    session = one_session(demo, clock.today())
     demo.commit()
     login_as("staff")
     assert client.get("/portal/sesiuni/99999999999999999999").status_code == 404
@@ -492,3 +493,17 @@ def test_times_typed_on_an_old_browser_are_understood(demo, client, login_as):
     form["start_time"] = "25.70"
     body = client.post_form(f"/portal/activitati/{act.id}/sesiuni/nou", form).get_data(as_text=True)
     assert "25.70" in body and "hh:mm" in body
+
+
+def test_the_printed_list_code_tells_when_the_list_changed_before_re_entry(demo, client, login_as):
+    session = one_session(demo, clock.today())
+    group(demo, ("Ardelean", "Cazacu"))
+    demo.commit()
+    login_as("staff")
+    code = re.compile(r"([0-9A-F]{6})")
+    printed = code.findall(client.get(f"/portal/sesiuni/{session.id}/foaie").get_data(as_text=True))
+    shown = code.findall(client.get(f"/portal/sesiuni/{session.id}/din-foaie").get_data(as_text=True))
+    assert printed and printed[-1] in shown
+    group(demo, ("Bucur",), joined=clock.today())
+    demo.commit()
+    assert printed[-1] not in code.findall(client.get(f"/portal/sesiuni/{session.id}/din-foaie").get_data(as_text=True))

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.domain import clock
 from portal.demo import load_demo
 from portal.domain.activities import services as activities
 from portal.domain.activities.models import AttendanceStatus
@@ -108,7 +109,7 @@ def test_a_recorded_service_is_on_the_person_page_and_in_the_lists_filtered_thre
     assert "Free medical tests" not in html  # Botoșani: the person is not in its target group
     assert "Legal education and personal development" not in html  # group sessions, not services
     assert f'<option selected value="{staff.id}">' in html or f'<option value="{staff.id}" selected>' in html
-    assert f'value="{date.today().isoformat()}"' in html
+    assert f'value="{clock.today().isoformat()}"' in html
 
     sent = client.post_form(f"/portal/persoane/{person.id}/servicii/nou", form_for(db_session, bacau, staff=staff))
     assert sent.status_code == 303
@@ -150,7 +151,7 @@ def test_refused_services_keep_what_was_typed_with_the_error_on_the_field(englis
     staff = login_as("staff")
     db_session.commit()
     url = f"/portal/persoane/{person.id}/servicii/nou"
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     cases = [
         ("delivered_on", form_for(db_session, bacau, staff=staff, delivered_on=tomorrow.strftime("%d.%m.%Y")),
          "the date cannot be in the future"),

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.domain import clock
 from portal.domain.activities import services as activities
 from portal.domain.activities.models import AttendanceStatus
 from portal.domain.errors import DomainError
@@ -42,7 +43,7 @@ def _context(session, totals: activities.SheetTotals, today: date) -> dict:
 @requires(VIEW_PROJECTS)
 def session_detail(session_id: int):
     session = session_or_404(session_id)
-    today = date.today()
+    today = clock.today()
     rows = activities.sheet_rows(db.session, session)
     text = request.args.get("q", "").strip()
     found = []
@@ -72,7 +73,7 @@ def attendance_mark(session_id: int):
         abort(400)
     person_id, status = parsed
     person = db.session.get(Person, person_id) or abort(404)
-    today = date.today()
+    today = clock.today()
     try:
         activities.mark(db.session, session, person, status, actor(), today=today)
     except DomainError as error:
@@ -135,6 +136,7 @@ def attendance_sheet(session_id: int):
     rows = activities.sheet_rows(db.session, session)
     return render_page("portal/activities/sheet.html", session=session, activity=session.activity,
                        project=session.activity.project, rows=rows, blank=blank,
+                       sheet_code=activities.sheet_code(rows),
                        blank_numbers=range(len(rows) + 1, len(rows) + blank + 1), max_blank=MAX_BLANK_ROWS)
 
 
@@ -162,7 +164,7 @@ def attendance_from_paper(session_id: int):
             form.previewed.data = form.numbers.data
     rows = activities.sheet_rows(db.session, session)
     return render_page("portal/activities/paper.html", form=form, preview=preview, session=session,
-                       activity=session.activity, rows=rows,
+                       activity=session.activity, rows=rows, sheet_code=activities.sheet_code(rows),
                        status_code=422 if form.errors else 200)
 
 

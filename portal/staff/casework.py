@@ -6,7 +6,6 @@ the table's own links open it already filtered.
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from portal.domain import clock
 from portal.domain.accounts.models import User
 from portal.domain.actor import Actor
 from portal.domain.casework import services as casework
@@ -142,7 +142,7 @@ def service_create(person_id: int):
     form = ServiceForm()
     choices = _fill_choices(form, person, act)
     if request.method == "GET":
-        form.delivered_on.data = date.today()
+        form.delivered_on.data = clock.today()
         if any(choice.value == str(current_user.id) for choice in form.staff_id.choices):
             form.staff_id.data = current_user.id
         if len(choices.activities) == 1:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from portal.domain import clock
 from portal.domain.activities.services import AttendanceSummary, person_attendance_by_month
 from portal.domain.audit import services as audit
 from portal.domain.casework import services as casework
@@ -231,7 +232,7 @@ LATEST_SERVICES = 20
 
 
 def _render_person(person: Person, status: int = 200, **forms):
-    today = date.today()
+    today = clock.today()
     acting = actor()
     page, _has_next, total = casework.list_services(db.session, acting, casework.ServiceFilter(person_id=person.id))
     latest = page[:LATEST_SERVICES]
@@ -341,7 +342,7 @@ def enrollment_create(person_id: int):
     form = EnrollmentForm()
     form.set_projects(enrolling_projects())
     if request.method == "GET":
-        form.entry_date.data = date.today()
+        form.entry_date.data = clock.today()
     if form.validate_on_submit():
         project = db.session.get(Project, int(form.project_id.data))
         require_in_project(project.id, PEOPLE_ENROLL)

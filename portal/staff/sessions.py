@@ -1,11 +1,12 @@
 """An activity's sessions, planning them, the roster, and each staff member's sessions."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from portal.domain import clock
 from portal.domain.activities import services as activities
 from portal.domain.activities.models import ActivitySession, RosterEntry
 from portal.domain.errors import DomainError
@@ -49,7 +50,7 @@ def activity_detail(activity_id: int):
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     lines, has_next = ([], False)
     if activity.kind in activities.SESSION_KINDS:
-        lines, has_next = activities.activity_sessions(db.session, activity, upcoming=not past, today=date.today(),
+        lines, has_next = activities.activity_sessions(db.session, activity, upcoming=not past, today=clock.today(),
                                                        page=page)
     roster_size = db.session.scalar(select(func.count()).select_from(RosterEntry).where(
         RosterEntry.activity_id == activity.id, RosterEntry.left_on.is_(None)))
@@ -77,7 +78,7 @@ def session_create(activity_id: int):
     form = SessionForm()
     _facilitator_choices(form, activity)
     if request.method == "GET":
-        form.date.data = date.today()
+        form.date.data = clock.today()
         form.facilitator_ids.data = [current_user.id] if any(
             user_id == current_user.id for user_id, _label in form.facilitator_ids.choices) else []
     if form.validate_on_submit():
@@ -147,7 +148,7 @@ def session_cancel(session_id: int):
 @requires(VIEW_PROJECTS)
 def my_sessions():
     period = request.args.get("perioada", "azi")
-    today = date.today()
+    today = clock.today()
     if period == "saptamana":
         first = today - timedelta(days=today.weekday())
         last = first + timedelta(days=6)
@@ -179,15 +180,15 @@ def _render_roster(activity: Activity, status: int = 200, add_form=None):
     entries = activities.roster(db.session, activity, include_left=request.args.get("toti") == "1")
     if add_form is None:
         # "On the list from" travels with the search, so a child added late can join from an earlier day.
-        add_form = RosterAddForm(formdata=None, joined_on=date.today())
+        add_form = RosterAddForm(formdata=None, joined_on=clock.today())
         try:
-            add_form.joined_on.data = parse_date(request.values.get("din", "")) or date.today()
+            add_form.joined_on.data = parse_date(request.values.get("din", "")) or clock.today()
         except ValueError:
             add_form.joined_on.errors = [_("Write the date as dd.mm.yyyy, for example 24.11.2026.")]
     return render_page("portal/activities/roster.html", block="found" if request.args.get("partial") == "found" else None,
                        activity=activity, entries=entries, text=text, found=found, may_manage=may_manage,
                        add_form=add_form,
-                       leave_form=RosterLeaveForm(formdata=None, left_on=date.today()),
+                       leave_form=RosterLeaveForm(formdata=None, left_on=clock.today()),
                        show_left=request.args.get("toti") == "1", status_code=status)
 
 

@@ -18,6 +18,8 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from portal.domain import clock
+
 from .conftest import COORDINATOR, DEMO_PASSWORD, STAFF, assert_no_axe_violations
 
 PROJECT_CODE = "155550"
@@ -59,7 +61,7 @@ def seeded(live_server) -> Seeded:
     from portal.extensions import db
 
     actor = system_actor(SYSTEM_RIGHTS, address="browser-test")
-    today = date.today()
+    today = clock.today()
     with live_server.app.app_context():
         session = db.session
         project = session.scalar(select(Project).where(Project.code == PROJECT_CODE))

@@ -8,6 +8,7 @@ changes only with ATTENDANCE_CORRECT and the change is flagged as late; every ma
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from portal.domain import clock
 from portal.db import utcnow
 from portal.domain.accounts.models import User
 from portal.domain.activities.models import (
@@ -283,6 +285,12 @@ def sheet_rows(db: Session, session: ActivitySession) -> list[SheetRow]:
             for index, (person, status, walk_in, at, by) in enumerate(rows, start=1)]
 
 
+def sheet_code(rows: list[SheetRow]) -> str:
+    """A short fingerprint of the sheet's numbering, printed on paper and shown when the sheet is
+    typed back: if someone joined or left the list in between, the codes differ and staff check."""
+    return hashlib.sha1(",".join(str(row.person.id) for row in rows).encode()).hexdigest()[:6].upper()
+
+
 @dataclass
 class SheetTotals:
     counts: dict[AttendanceStatus | None, int]  # None: not marked yet
@@ -413,7 +421,7 @@ def _log(db: Session, session: ActivitySession, person_id: int, old: AttendanceS
 def mark(db: Session, session: ActivitySession, person: Person, status: AttendanceStatus, actor: Actor, *,
          today: date | None = None, walk_in: bool = False) -> bool:
     """Set one person's mark at a session. Returns whether anything changed."""
-    today = today or date.today()
+    today = today or clock.today()
     late = _check_can_mark(actor, session, today)
     _require_person(person)
     existing = db.scalar(select(Attendance).where(Attendance.session_id == session.id,
@@ -435,7 +443,7 @@ def mark(db: Session, session: ActivitySession, person: Person, status: Attendan
 
 def mark_all_present(db: Session, session: ActivitySession, actor: Actor, *, today: date | None = None) -> int:
     """Everyone not yet marked becomes present; marks already made stay as they are."""
-    today = today or date.today()
+    today = today or clock.today()
     late = _check_can_mark(actor, session, today)
     unmarked = [(row.person.id, AttendanceStatus.present, False) for row in sheet_rows(db, session)
                 if row.status is None and row.person.is_active_record]
@@ -476,7 +484,7 @@ def record_from_paper(db: Session, session: ActivitySession, numbers_text: str, 
 
     Excused marks already recorded stay for rows that did not sign. With apply=False nothing is
     written: the page shows who would be present and absent before staff confirm."""
-    today = today or date.today()
+    today = today or clock.today()
     late = _check_can_mark(actor, session, today)
     rows = sheet_rows(db, session)
     if not rows:
@@ -625,6 +633,8 @@ def merge_person(db: Session, keep: Person, absorb: Person) -> None:
             item.person_id = keep.id
             continue
         if _STATUS_RANK[item.status] > _STATUS_RANK[kept.status]:
+            db.add(AttendanceChange(session_id=kept.session_id, person_id=keep.id, old_status=kept.status,
+                                    new_status=item.status, source="merge", changed_at=utcnow()))
             kept.status = item.status
         db.delete(item)
     db.flush()

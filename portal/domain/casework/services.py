@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.domain import clock
 from portal.db import utcnow
 from portal.domain.actor import Actor
 from portal.domain.audit.models import AuditAction
@@ -115,7 +116,7 @@ def _check(db: Session, person: Person, data: ServiceData, actor: Actor, today: 
 
 def record_service(db: Session, person: Person, data: ServiceData, actor: Actor, *,
                    today: date | None = None) -> ServiceDelivery:
-    activity = _check(db, person, data, actor, today or date.today())
+    activity = _check(db, person, data, actor, today or clock.today())
     service = ServiceDelivery(activity_id=activity.id, service_type_id=data.service_type_id, person_id=person.id,
                               staff_id=data.staff_id, delivered_on=data.delivered_on,
                               duration_minutes=data.duration_minutes, notes=normalize_ro(data.notes.strip()),
@@ -138,7 +139,7 @@ def update_service(db: Session, service: ServiceDelivery, data: ServiceData, act
                    today: date | None = None) -> list[str]:
     if not can_edit(actor, service):
         raise DomainError(_l("Only who gave the service or a coordinator can change it."), code="forbidden")
-    _check(db, service.person, data, actor, today or date.today(), kept_activity_id=service.activity_id)
+    _check(db, service.person, data, actor, today or clock.today(), kept_activity_id=service.activity_id)
     changed = []
     for name in ("activity_id", "service_type_id", "delivered_on", "duration_minutes", "staff_id"):
         if getattr(service, name) != getattr(data, name):

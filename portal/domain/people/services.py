@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal.domain import clock
 from portal.db import utcnow
 from portal.domain.actor import Actor
 from portal.domain.audit.models import AuditAction
@@ -105,7 +106,7 @@ def phone_digits(phone: str) -> str:
 def check_person_data(db: Session, data: PersonData, *, person_id: int | None = None,
                       today: date | None = None) -> tuple[PersonData, list[Problem]]:
     """Validate and complete the data (birth date and sex from the CNP); return it with any problems."""
-    today = today or date.today()
+    today = today or clock.today()
     problems: list[Problem] = []
     data = data.normalized()
     if not data.last_name:
@@ -279,7 +280,7 @@ def record_consent(db: Session, person: Person, actor: Actor, *, kind: ConsentKi
                    given_on: date, guardian_name: str = "", document_ref: str = "") -> Consent:
     _require_active(person)
     guardian_name = normalize_ro(guardian_name) or ""
-    if given_on > date.today():
+    if given_on > clock.today():
         raise DomainError(_l("The consent date cannot be in the future."), code="consent_future", field="given_on")
     age = age_on(person.birth_date, given_on)
     if given_by == ConsentGiver.person and age is not None and age < 18:
@@ -309,7 +310,7 @@ def withdraw_consent(db: Session, consent: Consent, actor: Actor, on: date) -> C
 
 
 def has_consent(person: Person, kind: ConsentKind, on: date | None = None) -> bool:
-    on = on or date.today()
+    on = on or clock.today()
     return any(consent.kind == kind and consent.given_on <= on
                and (consent.withdrawn_on is None or consent.withdrawn_on > on) for consent in person.consents)
 
@@ -430,7 +431,7 @@ def set_document(db: Session, enrollment: Enrollment, actor: Actor, kind: Docume
     kind = DocumentKind(kind)
     existing = next((document for document in enrollment.documents if document.kind == kind), None)
     if present and existing is None:
-        enrollment.documents.append(DossierDocument(kind=kind, received_on=received_on or date.today(),
+        enrollment.documents.append(DossierDocument(kind=kind, received_on=received_on or clock.today(),
                                                     recorded_by_id=actor.user_id))
     elif not present and existing is not None:
         enrollment.documents.remove(existing)
@@ -528,7 +529,7 @@ def erase_person(db: Session, person: Person, actor: Actor) -> Person:
         for period in enrollment.periods:
             period.exit_notes = ""
     activities, casework = _dependent_features()
-    activities.erase_person(db, person, date.today())
+    activities.erase_person(db, person, clock.today())
     casework.erase_person(db, person)
     person.erased_at = utcnow()
     index_name(db, person)
