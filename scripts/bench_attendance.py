@@ -43,7 +43,6 @@ import os
 import pstats
 import random
 import sys
-import tempfile
 import time
 from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
@@ -55,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_register import (  # noqa: E402
     PAGE_SECONDS, PERSONS, ROUNDS, WARMUP, EXPLAIN, Filler, QueryLog, demo_projects, explain, sign_in, slowest_select,
-    throwaway_postgres, timed,
+    on_each_database, timed,
 )
 from portal import create_app  # noqa: E402
 from portal.db import make_engine  # noqa: E402
@@ -465,21 +464,7 @@ def _check_marks(engine, target: dict, sent: int, last: str) -> None:
 def main() -> None:
     began = time.perf_counter()
     print(f"Attendance bench: {PERSONS:,} persons, {ATTENDANCE:,} marks, {ROUNDS} rounds per request")
-    only = os.environ.get("BENCH_ONLY", "")  # "sqlite" or "postgresql" to measure one database
-    if only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            run("sqlite", f"sqlite:///{folder}/bench.sqlite3", folder)
-    if only != "sqlite":
-        given = os.environ.get("BENCH_DATABASE_URL")
-        with tempfile.TemporaryDirectory() as folder:
-            if given:
-                run("postgresql (BENCH_DATABASE_URL)", given, folder)
-            else:
-                with throwaway_postgres() as (url, reason):
-                    if url is None:
-                        print(f"\n== postgresql: skipped: {reason}")
-                    else:
-                        run("postgresql (throwaway cluster)", url, folder)
+    on_each_database(run)
     print(f"\nTotal {time.perf_counter() - began:.0f} s. '!' marks a p95 over budget, '*' a query count that differs "
           "between the small and the large group.")
 

@@ -500,10 +500,10 @@ def throwaway_postgres():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def main() -> None:
-    began = time.perf_counter()
-    print(f"Register bench: {PERSONS:,} persons, {ROUNDS} rounds per page")
-    only = os.environ.get("BENCH_ONLY", "")  # "sqlite" or "postgresql" to measure one database
+def on_each_database(run) -> None:
+    """run(label, url, folder) on SQLite in a temporary folder, then on PostgreSQL (BENCH_DATABASE_URL
+    or a throwaway cluster); BENCH_ONLY=sqlite|postgresql keeps one."""
+    only = os.environ.get("BENCH_ONLY", "")
     if only != "postgresql":
         with tempfile.TemporaryDirectory() as folder:
             run("sqlite", f"sqlite:///{folder}/bench.sqlite3", folder)
@@ -519,6 +519,12 @@ def main() -> None:
                     print(f"\n== postgresql: skipped: {reason}")
                 else:
                     run("postgresql (throwaway cluster)", url, folder)
+
+
+def main() -> None:
+    began = time.perf_counter()
+    print(f"Register bench: {PERSONS:,} persons, {ROUNDS} rounds per page")
+    on_each_database(run)
     print(f"\nTotal {time.perf_counter() - began:.0f} s. '!' marks a p95 over {BUDGET_MS:.0f} ms or a query count "
           "that grew with the register.")
 
