@@ -12,11 +12,18 @@ from portal.domain.activities.models import (
     ActivitySession, Attendance, AttendanceChange, AttendanceStatus, RosterEntry, SessionSeries, session_facilitator,
 )
 from portal.domain.casework.models import ServiceDelivery, ServiceType
+from portal.domain.news.models import MediaImage, NewsPost
+from portal.domain.volunteering.models import (
+    ListingCategory, PublicListing, SignUp, SignUpAttempt, SignUpStatus, VolunteerCertificate, VolunteerHours,
+)
+from portal.domain.outbox.models import OutboxMessage
 
 __all__ = [
     "Base", "User", "Role", "LoginAttempt",
     "AuditAction", "AuditEntry", "Consent", "DossierDocument", "Enrollment", "EnrollmentPeriod", "Household", "ImportUpload", "PersonNameWord",
     "Person", "Project", "Zone", "ZoneStreet", "Activity", "ActivityKind", "Indicator", "IndicatorUnit",
     "ProjectMember", "ActivitySession", "Attendance", "AttendanceChange", "AttendanceStatus", "RosterEntry",
-    "SessionSeries", "session_facilitator", "ServiceDelivery", "ServiceType",
+    "SessionSeries", "session_facilitator", "ServiceDelivery", "ServiceType", "MediaImage", "NewsPost",
+    "ListingCategory", "PublicListing", "SignUp", "SignUpAttempt", "SignUpStatus", "VolunteerCertificate",
+    "VolunteerHours", "OutboxMessage",
 ]

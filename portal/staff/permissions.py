@@ -34,10 +34,12 @@ AUDIT_VIEW = "audit.view"
 # Project rights.
 VIEW_PROJECTS = "projects.view"  # see the project, its activities, sessions, attendance and services
 PEOPLE_ENROLL = "people.enroll"  # enrol in (or import into) the project's target group, exits, entry answers
+PUBLIC_PUBLISH = "public.publish"  # publish sessions, news and photos of the project on the public site
+SIGNUPS_MANAGE = "signups.manage"  # the project's sign-up lists, their messages, volunteer hours, certificates
 
 _READ = {SIGNED_IN, VIEW_PROJECTS, PEOPLE_VIEW}
-_STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD}
-_COORDINATOR = _STAFF | {PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE, ACTIVITIES_MANAGE,
+_STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD, SIGNUPS_MANAGE}
+_COORDINATOR = _STAFF | {PUBLIC_PUBLISH, PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE, ACTIVITIES_MANAGE,
                          ATTENDANCE_CORRECT, SERVICE_NOTES}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -48,7 +50,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 PROJECT_SCOPED = frozenset({VIEW_PROJECTS, PEOPLE_ENROLL, ACTIVITIES_MANAGE, ATTENDANCE_RECORD, ATTENDANCE_CORRECT,
-                            SERVICES_RECORD, SERVICE_NOTES})
+                            SERVICES_RECORD, SERVICE_NOTES, PUBLIC_PUBLISH, SIGNUPS_MANAGE})
 
 PUBLIC = "public"  # the sign-in page itself
 
