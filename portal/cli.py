@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(import_people_command)
+    app.cli.add_command(send_outbox_command)
 
 
 @click.command("migrate")
@@ -53,6 +54,19 @@ def create_user_command(email: str, role: str, full_name: str | None, password_s
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@click.command("send-outbox")
+@click.option("--limit", default=200, show_default=True, type=int, help="At most this many messages.")
+@with_appcontext
+def send_outbox_command(limit: int) -> None:
+    """Send the stored messages (sign-up confirmations) by SMTP: run it from cron once MAIL_SERVER is set."""
+    from portal.mail import send_pending
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: the messages stay in the outbox.")
+    sent, failed = send_pending(limit)
+    click.echo(f"Sent {sent}, failed {failed}.")
 
 
 @click.command("demo")

@@ -67,6 +67,10 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "LOGIN_LOCKOUT_MINUTES": _env_int("LOGIN_LOCKOUT_MINUTES", 15),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Public sign-ups per address (a school's computer room shares one) in a window of minutes.
+        "SIGNUP_MAX_PER_ADDRESS": _env_int("SIGNUP_MAX_PER_ADDRESS", 30),
+        "SIGNUP_WINDOW_MINUTES": _env_int("SIGNUP_WINDOW_MINUTES", 60),
+        # Without MAIL_SERVER messages are kept in the outbox, visible to staff, and sent once it is set.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _env_int("MAIL_PORT", 587),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -127,6 +127,10 @@ def init_app(app: Flask) -> None:
         # A request commits once, at its end, when it succeeded; anything else is rolled back.
         if response.status_code < 400:
             db.session.commit()
+            if g.pop("send_outbox", False):
+                from portal.mail import send_pending
+
+                send_pending()
         else:
             db.session.rollback()
         response.vary.add("HX-Request")

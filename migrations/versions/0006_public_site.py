@@ -1,8 +1,8 @@
-"""public listings sign-ups volunteer hours news outbox
+"""public site
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-24 06:28:00.879945
+Create Date: 2026-11-24 06:29:44.536884
 
 """
 from typing import Sequence, Union
@@ -150,7 +150,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('listing_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('confirmed', 'waitlisted', 'cancelled', name='signupstatus', native_enum=False, length=12), nullable=False),
-    sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('phone', sa.String(length=40), nullable=False),
     sa.Column('email_key', sa.String(length=254), nullable=False),

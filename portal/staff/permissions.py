@@ -20,6 +20,9 @@ from portal.domain.casework.services import SERVICE_NOTES, SERVICES_RECORD
 from portal.domain.people.services import SENSITIVE as PEOPLE_SENSITIVE
 from portal.domain.projects.models import ProjectMember
 from portal.domain.projects.services import ACTIVITIES_MANAGE, PROJECTS_MANAGE
+# PUBLIC_PUBLISH: publish sessions, news and photos of a project on the public site.
+# SIGNUPS_MANAGE: a project's sign-up lists, their messages, volunteer hours and certificates.
+from portal.domain.volunteering.services import PUBLIC_PUBLISH, SIGNUPS_MANAGE
 
 SIGNED_IN = "signed_in"  # any active account: dashboard, own password, sign-out
 MANAGE_USERS = "users.manage"
@@ -34,8 +37,6 @@ AUDIT_VIEW = "audit.view"
 # Project rights.
 VIEW_PROJECTS = "projects.view"  # see the project, its activities, sessions, attendance and services
 PEOPLE_ENROLL = "people.enroll"  # enrol in (or import into) the project's target group, exits, entry answers
-PUBLIC_PUBLISH = "public.publish"  # publish sessions, news and photos of the project on the public site
-SIGNUPS_MANAGE = "signups.manage"  # the project's sign-up lists, their messages, volunteer hours, certificates
 
 _READ = {SIGNED_IN, VIEW_PROJECTS, PEOPLE_VIEW}
 _STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD, SIGNUPS_MANAGE}

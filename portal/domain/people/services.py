@@ -451,8 +451,9 @@ def _dependent_features():
     """The features that keep rows about a person: a merge, an erasure and an export reach them too."""
     from portal.domain.activities import services as activities
     from portal.domain.casework import services as casework
+    from portal.domain.volunteering import services as volunteering
 
-    return activities, casework
+    return activities, casework, volunteering
 
 
 def merge_persons(db: Session, keep: Person, absorb: Person, actor: Actor) -> Person:
@@ -528,9 +529,10 @@ def erase_person(db: Session, person: Person, actor: Actor) -> Person:
         enrollment.risk_details = ""
         for period in enrollment.periods:
             period.exit_notes = ""
-    activities, casework = _dependent_features()
+    activities, casework, volunteering = _dependent_features()
     activities.erase_person(db, person, clock.today())
     casework.erase_person(db, person)
+    volunteering.erase_person(db, person, clock.today())
     person.erased_at = utcnow()
     index_name(db, person)
     record(db, actor, AuditAction.erase, person.id)
@@ -580,8 +582,10 @@ def export_person(db: Session, person: Person, actor: Actor) -> dict:
 
 
 def _dependent_exports(db: Session, person: Person, actor: Actor) -> dict:
-    activities, casework = _dependent_features()
-    return {**activities.export_person(db, person, actor), **casework.export_person(db, person, actor)}
+    exports = {}
+    for feature in _dependent_features():
+        exports.update(feature.export_person(db, person, actor))
+    return exports
 
 
 def _plain(value):

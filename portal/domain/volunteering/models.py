@@ -83,7 +83,8 @@ class SignUp(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("public_listing.id", ondelete="CASCADE"))
     status: Mapped[SignUpStatus] = mapped_column(enum_column(SignUpStatus, 12))
-    full_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email_key: Mapped[str] = mapped_column(String(254), default="")  # lower case
@@ -106,6 +107,14 @@ class SignUp(Base):
 
     listing: Mapped[PublicListing] = relationship()
     person: Mapped[Person | None] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != SignUpStatus.cancelled
 
 
 class SignUpAttempt(Base):
