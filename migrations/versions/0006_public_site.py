@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-24 06:29:44.536884
+Create Date: 2026-11-24 06:34:56.553362
 
 """
 from typing import Sequence, Union
@@ -157,6 +157,7 @@ def upgrade() -> None:
     sa.Column('email_key', sa.String(length=254), nullable=False),
     sa.Column('phone_key', sa.String(length=20), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('sex', sa.Enum('M', 'F', name='sex', native_enum=False), nullable=True),
     sa.Column('school', sa.String(length=200), nullable=False),
     sa.Column('school_class', sa.String(length=40), nullable=False),
     sa.Column('privacy_accepted_at', sa.DateTime(timezone=True), nullable=False),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, UtcDateTime, enum_column, utcnow
 from portal.domain.activities.models import ActivitySession
 from portal.domain.news.models import MediaImage
-from portal.domain.people.models import Person
+from portal.domain.people.models import Person, Sex
 from portal.domain.projects.models import Activity, Project
 
 
@@ -90,6 +90,7 @@ class SignUp(Base):
     email_key: Mapped[str] = mapped_column(String(254), default="")  # lower case
     phone_key: Mapped[str] = mapped_column(String(20), default="")  # digits, national form (07…)
     birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[Sex | None] = mapped_column(enum_column(Sex, 1))  # the register needs it (no CNP is asked)
     school: Mapped[str] = mapped_column(String(200), default="")
     school_class: Mapped[str] = mapped_column(String(40), default="")
     privacy_accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)

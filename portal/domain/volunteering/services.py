@@ -29,7 +29,7 @@ from portal.domain.audit.models import AuditAction
 from portal.domain.audit.services import record
 from portal.domain.errors import DomainError
 from portal.domain.outbox import services as outbox
-from portal.domain.people.models import Person
+from portal.domain.people.models import Person, Sex
 from portal.domain.people.services import PersonData, age_on, create_person, phone_digits, search_name
 from portal.domain.projects.models import Activity, ActivityKind, Project
 from portal.domain.text import normalize_ro
@@ -258,6 +258,7 @@ class SignUpData:
     email: str = ""
     phone: str = ""
     birth_date: date | None = None
+    sex: Sex | str | None = None  # "F" / "M"
     school: str = ""
     school_class: str = ""
     privacy_accepted: bool = False
@@ -284,7 +285,11 @@ def _clean(data: SignUpData) -> SignUpData:
             for name in ("last_name", "first_name", "email", "phone", "school", "school_class",
                          "guardian_name", "guardian_contact")}
     text["email"] = text["email"].lower()
-    return SignUpData(**text, birth_date=data.birth_date, privacy_accepted=bool(data.privacy_accepted),
+    try:
+        sex = Sex(data.sex) if data.sex else None
+    except ValueError:
+        sex = None
+    return SignUpData(**text, birth_date=data.birth_date, sex=sex, privacy_accepted=bool(data.privacy_accepted),
                       guardian_consent=bool(data.guardian_consent))
 
 
@@ -302,6 +307,8 @@ def check_sign_up(data: SignUpData, today: date) -> tuple[SignUpData, dict[str, 
         problems["phone"] = _l("This phone number is not complete (for example: 0722 123 456).")
     if not data.email and not data.phone:
         problems["email"] = _l("Give an e-mail address or a phone number, so we can reach you.")
+    if data.sex is None:
+        problems["sex"] = _l("Choose female or male.")
     if data.birth_date is None:
         problems["birth_date"] = _l("Write your date of birth.")
     elif data.birth_date > today:
@@ -434,7 +441,7 @@ def sign_up(db: Session, listing: PublicListing, data: SignUpData, *, secret_key
     status = _status_for(db, listing)
     entry = SignUp(listing_id=listing.id, status=status, last_name=data.last_name, first_name=data.first_name,
                    email=data.email, phone=data.phone, email_key=email_key, phone_key=phone_key,
-                   birth_date=data.birth_date, school=data.school, school_class=data.school_class,
+                   birth_date=data.birth_date, sex=data.sex, school=data.school, school_class=data.school_class,
                    privacy_accepted_at=now, token_nonce=secrets.token_hex(8),
                    source="public" if actor is None else "staff", created_at=now,
                    confirmed_at=now if status == SignUpStatus.confirmed else None)
@@ -569,9 +576,10 @@ def move(db: Session, entry: SignUp, target: PublicListing, actor: Actor, *, lin
     if _duplicate(db, target.id, entry.email_key, entry.phone_key) is not None:
         raise DomainError(_l("This person is already signed up for that session."), code="signup_duplicate")
     was_confirmed = entry.status == SignUpStatus.confirmed
+    status = _status_for(db, target)  # before the move: the sign-up must not count itself there
     entry.listing_id = target.id
     entry.listing = target
-    entry.status = _status_for(db, target)
+    entry.status = status
     entry.confirmed_at = now if entry.status == SignUpStatus.confirmed else None
     entry.token_nonce = secrets.token_hex(8)  # the old link named the old session
     db.flush()
@@ -677,7 +685,8 @@ def link_person(db: Session, entry: SignUp, actor: Actor) -> Person:
                             .order_by(Person.id).limit(1)).first()
     if person is None:
         person = create_person(db, PersonData(last_name=entry.last_name, first_name=entry.first_name,
-                                              birth_date=entry.birth_date, phone=entry.phone, email=entry.email),
+                                              birth_date=entry.birth_date, sex=entry.sex, phone=entry.phone,
+                                              email=entry.email),
                                actor, confirm_new=True).person
     entry.person = person
     db.flush()
