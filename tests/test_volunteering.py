@@ -290,3 +290,16 @@ def test_erasure_wipes_the_sign_up_details(db_session):
     db_session.refresh(entry)
     assert entry.last_name == "" and entry.email == "" and entry.erased_at is not None
     assert db_session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient == "ana1@exemplu.ro")) == 0
+
+
+def test_cancelling_a_published_session_tells_everyone_holding_or_awaiting_a_place(db_session):
+    listing = make_listing(db_session, capacity=1)
+    holder, waiting, gone = (join(db_session, listing, adult(n)) for n in range(3))
+    volunteering.cancel(db_session, gone, links=LINKS, secret_key=SECRET)
+    before = db_session.scalar(select(func.count(OutboxMessage.id)))
+    listing.session.is_cancelled = True
+    assert volunteering.tell_session_changed(db_session, listing.session, LINKS, SECRET) == 2
+    told = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id).offset(before)).all()
+    assert sorted(m.recipient for m in told) == sorted([holder.email, waiting.email])
+    assert all("anulare" not in m.body for m in told)  # nothing left to cancel
+    assert holder.status == SignUpStatus.confirmed  # kept, should the session take place after all

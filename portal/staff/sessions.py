@@ -1,7 +1,7 @@
 """An activity's sessions, planning them, the roster, and each staff member's sessions."""
 from datetime import timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -14,12 +14,15 @@ from portal.domain.people.models import Person
 from portal.domain.people.queries import search_people
 from portal.domain.projects.models import Activity
 from portal.domain.projects.services import ACTIVITIES_MANAGE, project_staff
+from portal.domain.volunteering import services as volunteering
 from portal.extensions import db
+from portal.mail import send_after_commit
 from portal.partials import render_page
 from portal.staff import bp, labels
 from portal.staff.people import actor, show_error
 from portal.staff.permissions import VIEW_PROJECTS, can, require_in_project, requires
 from portal.web import form_id
+from public_site.links import PublicLinks
 from portal.staff.people_forms import parse_date
 from portal.staff.session_forms import RosterAddForm, RosterLeaveForm, SessionEditForm, SessionForm
 
@@ -139,6 +142,10 @@ def session_cancel(session_id: int):
         flash(str(error.message), "error")
     else:
         flash(_("The session has been cancelled.") if cancelled else _("The session takes place again."), "success")
+        if volunteering.tell_session_changed(db.session, session, PublicLinks(), current_app.secret_key):
+            send_after_commit()
+            flash(_("The people signed up on the public site get a message where they gave an e-mail address."),
+                  "success")
     return redirect(url_for("portal.session_detail", session_id=session.id), code=303)
 
 

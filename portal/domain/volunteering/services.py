@@ -611,6 +611,20 @@ def move_targets(db: Session, listing: PublicListing, today: date | None = None)
         .order_by(ActivitySession.date, ActivitySession.start_time)))
 
 
+def tell_session_changed(db: Session, session: ActivitySession, links: Links, secret_key: str) -> int:
+    """A published session was cancelled (or takes place again): everyone holding or awaiting a place
+    is told. Their sign-ups stay as they are, so a restored session keeps its list. Returns how many."""
+    listing = staff_listing(db, session.id)
+    if listing is None:
+        return 0
+    kind = "session_cancelled" if session.is_cancelled else "session_restored"
+    entries = list(db.scalars(select(SignUp).where(SignUp.listing_id == listing.id,
+                                                   SignUp.status != SignUpStatus.cancelled)))
+    for entry in entries:
+        _message(db, entry, kind, links, cancel_token(secret_key, entry) if kind == "session_restored" else None)
+    return len(entries)
+
+
 # ---------------------------------------------------------------------------------------- messages
 
 def _message(db: Session, entry: SignUp, kind: str, links: Links, token: str | None) -> None:
@@ -630,6 +644,8 @@ def _message(db: Session, entry: SignUp, kind: str, links: Links, token: str | N
         "promoted": gettext("A place became free for “%(title)s”: your place is now confirmed.", title=title),
         "moved": gettext("Your sign-up has been moved to “%(title)s”.", title=title),
         "cancelled": gettext("Your sign-up for “%(title)s” has been cancelled by the organisers.", title=title),
+        "session_cancelled": gettext("We are sorry: “%(title)s” has been cancelled.", title=title),
+        "session_restored": gettext("Good news: “%(title)s” takes place after all, as planned.", title=title),
     }[kind]
     status = {
         SignUpStatus.confirmed: gettext("Your place is confirmed."),
@@ -637,6 +653,8 @@ def _message(db: Session, entry: SignUp, kind: str, links: Links, token: str | N
                                          "free, it is yours and we will write to you."),
         SignUpStatus.cancelled: gettext("You no longer hold a place."),
     }[entry.status]
+    if kind == "session_cancelled":
+        status = gettext("Nothing else is needed from you.")
     lines = [gettext("Hello, %(name)s,", name=entry.first_name), "", opening, status, "",
              gettext("When: %(when)s", when=when)]
     if session.place:
@@ -651,6 +669,8 @@ def _message(db: Session, entry: SignUp, kind: str, links: Links, token: str | N
         "promoted": gettext("Your place is confirmed: %(title)s", title=title),
         "moved": gettext("Sign-up moved: %(title)s", title=title),
         "cancelled": gettext("Sign-up cancelled: %(title)s", title=title),
+        "session_cancelled": gettext("Cancelled: %(title)s", title=title),
+        "session_restored": gettext("It takes place after all: %(title)s", title=title),
     }[kind]
     outbox.queue(db, recipient=recipient, subject=subject, body="\n".join(lines),
                  project_id=session.activity.project_id, sign_up_id=entry.id)
