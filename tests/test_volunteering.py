@@ -303,3 +303,11 @@ def test_cancelling_a_published_session_tells_everyone_holding_or_awaiting_a_pla
     assert sorted(m.recipient for m in told) == sorted([holder.email, waiting.email])
     assert all("anulare" not in m.body for m in told)  # nothing left to cancel
     assert holder.status == SignUpStatus.confirmed  # kept, should the session take place after all
+
+
+def test_descriptions_keep_their_paragraphs(db_session):
+    listing = make_listing(db_session)
+    volunteering.publish(db_session, listing.session, volunteering.ListingData(
+        category=ListingCategory.volunteering, title_ro="Ziua curățeniei",
+        description_ro="Ne întâlnim la poartă.\r\n\r\nAduceți  mănuşi,\r\napă."), STAFF)
+    assert listing.description_ro == "Ne întâlnim la poartă.\n\nAduceți mănuși,\napă."

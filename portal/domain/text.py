@@ -12,6 +12,12 @@ def normalize_ro(text: str | None) -> str | None:
     return " ".join(text.translate(_CEDILLA_TO_COMMA).split())
 
 
+def normalize_ro_paragraphs(text: str | None) -> str:
+    """Like normalize_ro, line by line: the lines and blank lines (paragraphs) people typed stay."""
+    lines = [normalize_ro(line) for line in (text or "").replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics: "Bălășcău" and "BALASCAU" fold to "balascau"."""
     decomposed = unicodedata.normalize("NFKD", normalize_ro(text) or "")

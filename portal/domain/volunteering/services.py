@@ -32,7 +32,7 @@ from portal.domain.outbox import services as outbox
 from portal.domain.people.models import Person, Sex
 from portal.domain.people.services import PersonData, age_on, create_person, phone_digits, search_name
 from portal.domain.projects.models import Activity, ActivityKind, Project
-from portal.domain.text import normalize_ro
+from portal.domain.text import normalize_ro, normalize_ro_paragraphs
 from portal.domain.volunteering.models import (
     ListingCategory, PublicListing, SignUp, SignUpAttempt, SignUpStatus, VolunteerCertificate, VolunteerHours,
 )
@@ -104,8 +104,8 @@ def publish(db: Session, session: ActivitySession, data: ListingData, actor: Act
     listing.category = ListingCategory(data.category)
     listing.title_ro = title_ro
     listing.title_en = normalize_ro(data.title_en or "").strip()
-    listing.description_ro = normalize_ro(data.description_ro or "").strip()
-    listing.description_en = normalize_ro(data.description_en or "").strip()
+    listing.description_ro = normalize_ro_paragraphs(data.description_ro)
+    listing.description_en = normalize_ro_paragraphs(data.description_en)
     listing.capacity = data.capacity
     listing.signup_deadline = data.signup_deadline
     listing.takes_signups = data.takes_signups
