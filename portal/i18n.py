@@ -69,7 +69,8 @@ def format_short_date(value: date | datetime | None) -> str:
 def quantity(value, unit: str) -> str:
     """A count with its noun in the right plural: "1 persoană", "2 persoane", "20 de persoane"."""
     number = format_number(value)
-    count = int(value)
+    # A fraction takes the plural in both languages: "1,5 ore", "12,5 ore" (never "12,5 de ore").
+    count = int(value) if value == int(value) else 2
     if unit == "persons":
         return ngettext("%(count)s person", "%(count)s persons", count, count=number)
     if unit == "services":

@@ -18,16 +18,6 @@ def home():
     return render_template("public_site/home.html", projects=projects_overview(db.session, public_only=True))
 
 
-@bp.get("/voluntariat")
-def volunteering():
-    return render_template("public_site/volunteering.html", opportunities=[])
-
-
-@bp.get("/evenimente")
-def events():
-    return render_template("public_site/events.html", events=[])
-
-
 @bp.get("/rezultate")
 def results():
     return render_template("public_site/results.html", projects=projects_overview(db.session, public_only=True),

@@ -14,5 +14,14 @@ export COMUNITAR_INSTANCE="$instance"
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$instance"' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.2; done
-"$tool" "http://127.0.0.1:$port" / /voluntariat /evenimente /rezultate /accesibilitate /confidentialitate \
-  /portal/autentificare "${@}"
+# One detail page of each kind, found on the demo's own list pages.
+first_link() { curl -fs "http://127.0.0.1:$port$1" | grep -o "href=\"$2[^\"?#]*\"" | head -1 | cut -d'"' -f2; }
+details=()
+for pair in "/evenimente /evenimente/[0-9]" "/voluntariat /voluntariat/[0-9]" "/noutati /noutati/[0-9]" \
+            "/rezultate /rezultate/[^\"/]*/galerie"; do
+  set -- $pair
+  link=$(first_link "$1" "$2" || true)
+  [ -n "$link" ] && details+=("$link")
+done
+"$tool" "http://127.0.0.1:$port" / /voluntariat /voluntariat/arhiva /evenimente /evenimente/arhiva /noutati \
+  /rezultate /accesibilitate /confidentialitate "${details[@]}" /portal/autentificare

@@ -182,13 +182,14 @@ def test_cancel_link_expires_with_age(db_session, monkeypatch):
 
 def test_rate_limit_counts_attempts_per_address(db_session):
     limits = volunteering.SignUpLimits(per_address=2, window_minutes=60)
-    volunteering.note_attempt(db_session, "10.0.0.1", limits)
-    volunteering.note_attempt(db_session, "10.0.0.1", limits)
+    now = datetime.now(timezone.utc)
+    volunteering.note_attempt(db_session, "10.0.0.1", limits, now=now)
+    volunteering.note_attempt(db_session, "10.0.0.1", limits, now=now)
     with pytest.raises(DomainError) as error:
-        volunteering.note_attempt(db_session, "10.0.0.1", limits)
+        volunteering.note_attempt(db_session, "10.0.0.1", limits, now=now)
     assert error.value.code == "signup_rate_limited"
-    volunteering.note_attempt(db_session, "10.0.0.2", limits)  # another address is not affected
-    volunteering.note_attempt(db_session, "10.0.0.1", limits, now=NOW + timedelta(minutes=61))
+    volunteering.note_attempt(db_session, "10.0.0.2", limits, now=now)  # another address is not affected
+    volunteering.note_attempt(db_session, "10.0.0.1", limits, now=now + timedelta(minutes=61))
 
 
 def test_messages_are_stored_then_sent_and_failures_kept(db_session):
@@ -311,3 +312,21 @@ def test_descriptions_keep_their_paragraphs(db_session):
         category=ListingCategory.volunteering, title_ro="Ziua curățeniei",
         description_ro="Ne întâlnim la poartă.\r\n\r\nAduceți  mănuşi,\r\napă."), STAFF)
     assert listing.description_ro == "Ne întâlnim la poartă.\n\nAduceți mănuși,\napă."
+
+
+def test_a_sign_up_puts_its_person_on_a_group_session_sheet(db_session):
+    listing = make_listing(db_session, capacity=10, kind=ActivityKind.group_sessions, code="W1",
+                           category=ListingCategory.workshop)
+    entry = join(db_session, listing, adult(1))
+    listing.session.date = TODAY
+    db_session.flush()
+    person = volunteering.record_attendance(db_session, entry, AttendanceStatus.present, STAFF)
+    mark = db_session.scalar(select(Attendance).where(Attendance.session_id == listing.session_id))
+    assert mark.person_id == person.id and mark.walk_in
+
+
+def test_a_session_starts_at_romanian_wall_clock_time(db_session):
+    listing = make_listing(db_session, day=date(2026, 12, 4))
+    assert volunteering.starts_at(listing.session) == datetime(2026, 12, 4, 8, 0, tzinfo=timezone.utc)
+    listing.session.date = date(2027, 6, 4)  # summer time: UTC+3
+    assert volunteering.starts_at(listing.session) == datetime(2027, 6, 4, 7, 0, tzinfo=timezone.utc)

@@ -3,9 +3,11 @@
 the future" must follow the staff's calendar, not the server's."""
 from datetime import date, datetime
 
-from babel.dates import get_timezone
+from zoneinfo import ZoneInfo
 
-TIMEZONE = get_timezone("Europe/Bucharest")  # the same as BABEL_DEFAULT_TIMEZONE
+# The same as BABEL_DEFAULT_TIMEZONE. A zoneinfo zone, not pytz: `datetime.combine(..., tzinfo=TIMEZONE)`
+# must give Romanian wall-clock time (a pytz zone there would give the 1891 offset, +01:44).
+TIMEZONE = ZoneInfo("Europe/Bucharest")
 
 
 def today() -> date:

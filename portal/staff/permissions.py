@@ -22,7 +22,8 @@ from portal.domain.projects.models import ProjectMember
 from portal.domain.projects.services import ACTIVITIES_MANAGE, PROJECTS_MANAGE
 # PUBLIC_PUBLISH: publish sessions, news and photos of a project on the public site.
 # SIGNUPS_MANAGE: a project's sign-up lists, their messages, volunteer hours and certificates.
-from portal.domain.volunteering.services import PUBLIC_PUBLISH, SIGNUPS_MANAGE
+from portal.domain.news.services import PUBLIC_PUBLISH
+from portal.domain.volunteering.services import SIGNUPS_MANAGE
 
 SIGNED_IN = "signed_in"  # any active account: dashboard, own password, sign-out
 MANAGE_USERS = "users.manage"

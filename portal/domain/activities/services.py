@@ -419,8 +419,11 @@ def _log(db: Session, session: ActivitySession, person_id: int, old: AttendanceS
 
 
 def mark(db: Session, session: ActivitySession, person: Person, status: AttendanceStatus, actor: Actor, *,
-         today: date | None = None, walk_in: bool = False) -> bool:
-    """Set one person's mark at a session. Returns whether anything changed."""
+         today: date | None = None, walk_in: bool = False, signed_up: bool = False) -> bool:
+    """Set one person's mark at a session. Returns whether anything changed.
+
+    `signed_up`: the person holds a confirmed public sign-up for this session, which puts them on its
+    sheet even when the activity otherwise takes only its list (a workshop, a summer school)."""
     today = today or clock.today()
     late = _check_can_mark(actor, session, today)
     _require_person(person)
@@ -432,7 +435,7 @@ def mark(db: Session, session: ActivitySession, person: Person, status: Attendan
             if not walk_in:
                 raise DomainError(_l("%(name)s is not on this session's list.", name=person.full_name),
                                   code="attendance_not_expected")
-            if not session.activity.allows_walk_ins:
+            if not session.activity.allows_walk_ins and not signed_up:
                 raise DomainError(_l("Only open events take walk-ins; add the person to the activity's list."),
                                   code="attendance_no_walk_ins")
             _require_person(person)

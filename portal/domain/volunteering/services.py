@@ -28,6 +28,7 @@ from portal.domain.actor import Actor
 from portal.domain.audit.models import AuditAction
 from portal.domain.audit.services import record
 from portal.domain.errors import DomainError
+from portal.domain.news.services import PUBLIC_PUBLISH
 from portal.domain.outbox import services as outbox
 from portal.domain.people.models import Person, Sex
 from portal.domain.people.services import PersonData, age_on, create_person, phone_digits, search_name
@@ -37,7 +38,6 @@ from portal.domain.volunteering.models import (
     ListingCategory, PublicListing, SignUp, SignUpAttempt, SignUpStatus, VolunteerCertificate, VolunteerHours,
 )
 
-PUBLIC_PUBLISH = "public.publish"
 SIGNUPS_MANAGE = "signups.manage"
 
 ADULT_AGE = 18
@@ -724,7 +724,7 @@ def record_attendance(db: Session, entry: SignUp, status: AttendanceStatus, acto
         raise DomainError(_l("Attendance is recorded on the day of the session or after it."),
                           code="attendance_future")
     person = link_person(db, entry, actor)
-    activities.mark(db, session, person, status, actor, today=today, walk_in=True)
+    activities.mark(db, session, person, status, actor, today=today, walk_in=True, signed_up=True)
     return person
 
 
