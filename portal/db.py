@@ -6,6 +6,8 @@ after each test (join_transaction_mode="create_savepoint"), which Flask-SQLAlche
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
@@ -60,9 +62,26 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_engine(url: str) -> Engine:
+# SQLite lets one connection write at a time. A transaction that has read and then writes cannot wait
+# for its turn: if another one wrote meanwhile it fails at once with "database is locked". Transactions
+# begun while this is set take the write lock at their start instead (BEGIN IMMEDIATE) and so wait
+# their turn (busy_timeout). The web app sets it for every state-changing request; PostgreSQL ignores it.
+_write_intent: ContextVar[bool] = ContextVar("comunitar_write_intent", default=False)
+
+
+@contextmanager
+def writing():
+    """The transactions begun inside this block will write (see _write_intent)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def make_engine(url: str, **options) -> Engine:
     if url.startswith("sqlite"):
-        options = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        options = {"connect_args": {"check_same_thread": False, "timeout": 30}, **options}
         if url in ("sqlite://", "sqlite:///:memory:"):
             options["poolclass"] = StaticPool
         engine = create_engine(url, **options)
@@ -70,7 +89,7 @@ def make_engine(url: str) -> Engine:
         return engine
     # No server-side prepared statements: their generic plans ignore the search values, and a name
     # search by prefix then scans what a plan made for those values would read through an index.
-    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
+    return create_engine(url, **{"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}, **options})
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -87,7 +106,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 def _session_for_current_app() -> Session:

@@ -6,9 +6,11 @@ projects really ended in 2023; here they run until mid-2027, so that the demo ha
 """
 from datetime import date
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.domain import clock
 from portal.domain.accounts.models import Role, User
 from portal.domain.accounts.services import create_user
 from portal.domain.projects.models import (
@@ -147,7 +149,8 @@ def _first(db: Session, model, **keys):
 
 
 def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]]:
-    """Demo users and projects; with_people adds a few hundred synthetic target-group members."""
+    """Demo users and projects; with_people adds a few hundred synthetic target-group members, their
+    sessions and services, the public site's listings with sign-ups and (inside the app) news with photos."""
     for email, name, role in DEMO_USERS:
         if _first(db, User, email=email) is None:
             create_user(db, email=email, full_name=name, role=role, password=DEMO_PASSWORD)
@@ -164,9 +167,16 @@ def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]
     if with_people:
         from portal.demo_activities import load_demo_activities
         from portal.demo_people import load_demo_people
+        from portal.demo_public import load_demo_public
 
         load_demo_people(db)
         load_demo_activities(db)
+        load_demo_public(db)
+        if has_app_context():  # the news photos go to the app's media folder (the CLI always has one)
+            from portal.demo_news import load_demo_news
+            from portal.domain.news.services import media_dir_of
+
+            load_demo_news(db, media_dir_of(current_app), clock.today())
     return [(email, role.value) for email, _name, role in DEMO_USERS]
 
 

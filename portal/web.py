@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from sqlalchemy.exc import DataError
 
+from portal.db import writing
 from portal.extensions import db
 
 ERROR_TEXTS = {
@@ -111,6 +112,22 @@ def init_app(app: Flask) -> None:
         current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500, *ERROR_TEXTS[500])
+
+    def declare_writing():
+        # A request that changes something writes: on SQLite its transaction takes the write lock at
+        # once, so that simultaneous sign-ups wait their turn instead of failing (see portal.db).
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.writing = writing()
+            g.writing.__enter__()
+
+    # First of all: before the guard or anything else opens the request's transaction.
+    app.before_request_funcs.setdefault(None, []).insert(0, declare_writing)
+
+    @app.teardown_request
+    def end_writing(_error):
+        block = g.pop("writing", None)
+        if block is not None:
+            block.__exit__(None, None, None)
 
     @app.after_request
     def buffer_static_files(response):

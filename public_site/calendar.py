@@ -1,7 +1,6 @@
 """Calendar files (RFC 5545, made with icalendar): the feed of every public listing and one file per
 listing for "add to calendar". Only what the public pages show: no one who signed up."""
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +14,6 @@ from public_site import bp
 from public_site.links import listing_endpoint
 from public_site.signups import load_listing, wrong_section
 
-TIMEZONE = ZoneInfo("Europe/Bucharest")  # sessions are planned in Romanian wall-clock time
 ICS_TYPE = "text/calendar; charset=utf-8"
 FEED_CACHE_SECONDS = 900
 
@@ -38,8 +36,8 @@ def _event(view: ListingView, host: str, stamp: datetime) -> Event:
     event.add("uid", f"listing-{listing.id}@{host}")
     event.add("dtstamp", stamp)
     event.add("last-modified", listing.updated_at or stamp)
-    event.add("dtstart", datetime.combine(session.date, session.start_time, tzinfo=TIMEZONE))
-    event.add("dtend", datetime.combine(session.date, session.end_time, tzinfo=TIMEZONE))
+    event.add("dtstart", datetime.combine(session.date, session.start_time, tzinfo=clock.TIMEZONE))
+    event.add("dtend", datetime.combine(session.date, session.end_time, tzinfo=clock.TIMEZONE))
     event.add("summary", listing.title_ro)
     if session.place:
         event.add("location", session.place)

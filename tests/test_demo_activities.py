@@ -4,7 +4,7 @@ from functools import partial
 
 from sqlalchemy import and_, func, or_, select
 
-from portal import demo_activities
+from portal import demo_activities, demo_public
 from portal.demo import load_demo
 from portal.domain.activities.models import (
     ActivitySession, Attendance, AttendanceChange, AttendanceStatus, RosterEntry, SessionSeries,
@@ -29,6 +29,7 @@ def test_demo_sessions_attendance_and_services(db_session, monkeypatch):
     """One load of the demo (it takes seconds), dated as if today were TODAY, checked part by part."""
     monkeypatch.setattr(demo_activities, "load_demo_activities",
                         partial(demo_activities.load_demo_activities, today=TODAY))
+    monkeypatch.setattr(demo_public, "load_demo_public", partial(demo_public.load_demo_public, today=TODAY))
     load_demo(db_session, with_people=True)
     check_after_school(db_session)
     check_sheets(db_session)

@@ -61,11 +61,8 @@ def _deadline(form: ListingForm) -> tuple[bool, datetime | None]:
 
 
 def romanian_time(day: date, moment: time) -> datetime:
-    """A Romanian wall-clock time as an aware moment. pytz zones must be asked through localize():
-    given as tzinfo= they apply the city's 19th-century mean time (+01:44 for Bucharest)."""
-    naive = datetime.combine(day, moment)
-    localize = getattr(clock.TIMEZONE, "localize", None)
-    return localize(naive) if localize is not None else naive.replace(tzinfo=clock.TIMEZONE)
+    """A Romanian wall-clock time as an aware moment."""
+    return datetime.combine(day, moment, tzinfo=clock.TIMEZONE)
 
 
 def _show_listing_error(form: ListingForm, error: DomainError) -> None:
