@@ -26,8 +26,10 @@ from portal.domain.accounts.models import User  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.migrations import upgrade  # noqa: E402
 
-PUBLIC = ["/", "/voluntariat", "/evenimente", "/rezultate", "/accesibilitate", "/confidentialitate"]
-PORTAL = ["/portal/", "/portal/utilizatori", "/portal/utilizatori?q=ana", "/portal/utilizatori/1"]
+PUBLIC = ["/", "/voluntariat", "/voluntariat/arhiva", "/evenimente", "/evenimente/arhiva", "/evenimente.ics",
+          "/noutati", "/rezultate", "/accesibilitate", "/confidentialitate"]
+PORTAL = ["/portal/", "/portal/utilizatori", "/portal/utilizatori?q=ana", "/portal/utilizatori/1", "/portal/mesaje",
+          "/portal/noutati"]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 
 
@@ -50,10 +52,23 @@ def main() -> None:
         upgrade(engine)
         app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "bench", "DATABASE_URL": url})
         with app.app_context():
-            load_demo(db.session)
+            load_demo(db.session, with_people=True)
             db.session.commit()
             admin = db.session.scalar(select(User).where(User.email == "admin@comunitar.demo"))
             admin_session_id = admin.get_id()
+            # The demo's busiest sign-up list, and one page of each kind of listing and news post.
+            from sqlalchemy import func
+
+            from portal.domain.news.models import NewsPost
+            from portal.domain.volunteering.models import ListingCategory, PublicListing, SignUp
+            busiest = db.session.execute(select(PublicListing.session_id, PublicListing.id).join(SignUp)
+                                         .group_by(PublicListing.session_id, PublicListing.id)
+                                         .order_by(func.count(SignUp.id).desc()).limit(1)).first()
+            event_id = db.session.scalar(select(PublicListing.id).where(
+                PublicListing.category != ListingCategory.volunteering).order_by(PublicListing.id).limit(1))
+            post = db.session.scalar(select(NewsPost).where(NewsPost.is_published.is_(True)).limit(1))
+            PUBLIC.extend([f"/evenimente/{event_id}", f"/noutati/{post.id}-{post.slug}"])
+            PORTAL.append(f"/portal/sesiuni/{busiest.session_id}/inscrieri")
         queries = [0]
         event.listen(db.engine(app), "before_cursor_execute", lambda *args: queries.__setitem__(0, queries[0] + 1))
         client = app.test_client()

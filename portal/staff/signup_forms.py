@@ -5,19 +5,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.domain.volunteering.models import ListingCategory
 from portal.staff.people_forms import RoDateField, _length, _required
 from portal.staff.session_forms import RoTimeField
-
-CATEGORY_LABELS = {
-    ListingCategory.volunteering: _l("Volunteering"),
-    ListingCategory.cultural_event: _l("Cultural event"),
-    ListingCategory.excursion: _l("Excursion"),
-    ListingCategory.workshop: _l("Workshop"),
-    ListingCategory.summer_school: _l("Summer school"),
-    ListingCategory.show: _l("Show"),
-}
-
+from public_site.listings import category_labels
 
 def _typed():
     return InputRequired(message=_l("This field is required."))
@@ -33,7 +23,7 @@ def _id_or_none(value):
 
 
 class ListingForm(FlaskForm):
-    category = SelectField(_l("Category"), choices=lambda: [(item.value, label) for item, label in CATEGORY_LABELS.items()],
+    category = SelectField(_l("Category"), choices=lambda: [(item.value, label) for item, label in category_labels().items()],
                            validators=[_required()])
     title_ro = StringField(_l("Title in Romanian"), validators=[_required(), _length(200)])
     title_en = StringField(_l("Title in English (optional)"), validators=[_length(200)])

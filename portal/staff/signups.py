@@ -29,9 +29,9 @@ from portal.staff import bp
 from portal.staff.people import actor
 from portal.staff.permissions import PUBLIC_PUBLISH, SIGNUPS_MANAGE, can, require_in_project, requires
 from portal.staff.sessions import session_or_404
-from portal.staff.signup_forms import CATEGORY_LABELS
 from portal.web import form_id
 from public_site.links import PublicLinks
+from public_site.listings import category_label
 
 LIST_TEMPLATE = "portal/signups/list.html"
 
@@ -85,7 +85,7 @@ def _list_context(session: ActivitySession, listing: PublicListing, today: date)
         "targets": volunteering.move_targets(db.session, listing, today),
         "is_volunteering": is_volunteering, "may_mark": started,
         "default_hours": format_number(volunteering.session_hours(session)),
-        "category_label": CATEGORY_LABELS[listing.category], "Status": SignUpStatus, "today": today,
+        "category_label": category_label(listing.category), "Status": SignUpStatus, "today": today,
     }
 
 
