@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from sqlalchemy.exc import DataError
 
-from portal.db import writing
+from portal.db import utcnow, writing
 from portal.extensions import db
 
 ERROR_TEXTS = {
@@ -117,6 +117,7 @@ def init_app(app: Flask) -> None:
         # A request that changes something writes: on SQLite its transaction takes the write lock at
         # once, so that simultaneous sign-ups wait their turn instead of failing (see portal.db).
         if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.request_started = utcnow()  # the messages this request writes are those created since
             g.writing = writing()
             g.writing.__enter__()
 
@@ -144,10 +145,12 @@ def init_app(app: Flask) -> None:
         # A request commits once, at its end, when it succeeded; anything else is rolled back.
         if response.status_code < 400:
             db.session.commit()
-            if g.pop("send_outbox", False):
+            since = g.pop("send_outbox_since", None)
+            if since is not None:
                 from portal.mail import send_pending
 
-                send_pending()
+                end_writing(None)  # sending takes no database lock: SQLite's write lock is not held meanwhile
+                send_pending(created_since=since)
         else:
             db.session.rollback()
         response.vary.add("HX-Request")

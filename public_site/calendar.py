@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from portal.db import utcnow
 from portal.domain import clock
@@ -69,7 +69,7 @@ def calendar_feed():
     """Every published listing, from three months back on: a calendar people can subscribe to."""
     stamp = utcnow()
     calendar = _calendar(_("%(name)s: volunteering and events", name=current_app.config["ORGANISATION_NAME"]))
-    calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
+    calendar.add("refresh-interval", vDuration(timedelta(hours=6)), parameters={"VALUE": "DURATION"})
     host = _host()
     for view in calendar_listings(db.session):
         calendar.add_component(_event(view, host, stamp))

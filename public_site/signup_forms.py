@@ -1,50 +1,19 @@
 """The public sign-up form. It checks only what the page must (lengths, a readable date); the rules
 of a sign-up (contact, age, guardian, privacy) are the domain's, in check_sign_up."""
-from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, RadioField, StringField, TelField
+from wtforms import BooleanField, EmailField, RadioField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
-from wtforms.widgets import TextInput
 
 from portal.domain.volunteering.services import SignUpData
+from portal.staff.people_forms import RoDateField, _length
 
-BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y")
+class BirthDateField(RoDateField):
+    """A date picked in the browser (2008-11-24) or typed where there is no picker (24.11.2008)."""
 
+    invalid_message = _l("Write the date of birth as dd.mm.yyyy, for example 24.11.2008.")
 
-class DateInput(TextInput):
-    input_type = "date"
-
-
-class BirthDateField(Field):
-    """A date picked in the browser (2008-11-24) or typed where there is no picker (24.11.2008);
-    a date that cannot be read keeps its text and says how to write it."""
-
-    widget = DateInput()
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            return
-        for fmt in BIRTH_DATE_FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Write the date of birth as dd.mm.yyyy, for example 24.11.2008."))
-
-
-def _length(maximum: int):
-    return Length(max=maximum, message=_l("At most %(max)d characters."))
 
 
 class SignUpForm(FlaskForm):

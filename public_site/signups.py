@@ -6,6 +6,7 @@ sign-up through the cancel token kept in the browser's session, not in the addre
 school computer the history then holds no link that cancels someone's place.
 """
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +46,7 @@ from public_site.signup_forms import SignUpForm
 DETAIL_TEMPLATE = "public_site/listing.html"
 SIGNUPS_KEPT = 5  # sign-ups a browser remembers for their confirmation page (a parent signs up children)
 SESSION_KEY = "signups"
+CONFIRMATION_SHOWN_SECONDS = 20 * 60  # then the e-mail (or the link written down) is what remains
 
 
 def load_listing(listing_id: int) -> ListingView:
@@ -97,16 +99,25 @@ def _detail_page(view: ListingView, form: SignUpForm, *, message: str | None = N
 
 
 def _remember(listing_id: int, token: str) -> None:
-    """Keep the newest sign-ups' tokens, in order ("" for a robot's pretend sign-up)."""
-    kept = [pair for pair in _remembered() if pair[0] != listing_id]
-    browser_session[SESSION_KEY] = [*kept, [listing_id, token]][-SIGNUPS_KEPT:]
+    """Keep the newest sign-ups' tokens, in order ("" for a robot's pretend sign-up), with the time:
+    the confirmation page shows a cancel link only for a short while, not to the next user of a
+    shared computer (the signed cookie is readable, so it holds nothing for long)."""
+    now = int(time.time())
+    kept = [[kept_id, token_, at] for kept_id, token_, at in _kept(now) if kept_id != listing_id]
+    browser_session[SESSION_KEY] = [*kept, [listing_id, token, now]][-SIGNUPS_KEPT:]
 
 
-def _remembered() -> list[list]:
+def _kept(now: int) -> list[list]:
     kept = browser_session.get(SESSION_KEY)
     if not isinstance(kept, list):
         return []
-    return [pair for pair in kept if isinstance(pair, list) and len(pair) == 2]
+    return [entry for entry in kept if isinstance(entry, list) and len(entry) == 3
+            and isinstance(entry[2], int) and now - entry[2] < CONFIRMATION_SHOWN_SECONDS]
+
+
+def _remembered() -> list[list]:
+    """(listing id, token) of this browser's recent sign-ups."""
+    return [[listing_id, token] for listing_id, token, _at in _kept(int(time.time()))]
 
 
 def _to_confirmation(listing_id: int):
@@ -194,8 +205,10 @@ def signup_done(listing_id: int):
             entry = read_cancel_token(db.session, current_app.secret_key, token)
         except DomainError:
             return redirect(listing_url(view.listing), code=303)
-        emailed = db.session.scalar(
+        queued = db.session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.sign_up_id == entry.id).limit(1)) is not None
+        # Without SMTP the message waits in the outbox for staff: the person must keep the link.
+        emailed = queued and bool(current_app.config.get("MAIL_SERVER"))
     else:
         token = secrets.token_urlsafe(48)
     status = entry.status if entry is not None else SignUpStatus.confirmed

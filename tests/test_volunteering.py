@@ -261,7 +261,7 @@ def test_parse_hours(typed, hours):
     assert volunteering.parse_hours(typed) == Decimal(hours)
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "0", "25", "-1", "nan", "inf"])
+@pytest.mark.parametrize("typed", ["", "abc", "0", "0.001", "25", "-1", "nan", "inf"])
 def test_parse_hours_refuses(typed):
     with pytest.raises(DomainError):
         volunteering.parse_hours(typed)
@@ -330,3 +330,14 @@ def test_a_session_starts_at_romanian_wall_clock_time(db_session):
     assert volunteering.starts_at(listing.session) == datetime(2026, 12, 4, 8, 0, tzinfo=timezone.utc)
     listing.session.date = date(2027, 6, 4)  # summer time: UTC+3
     assert volunteering.starts_at(listing.session) == datetime(2027, 6, 4, 7, 0, tzinfo=timezone.utc)
+
+
+def test_a_published_session_that_changes_day_tells_its_people_with_a_fresh_link(db_session):
+    listing = make_listing(db_session, capacity=5)
+    entry = join(db_session, listing, adult(1))
+    listing.session.date += timedelta(days=1)
+    assert volunteering.tell_session_changed(db_session, listing.session, LINKS, SECRET, moved=True) == 1
+    last = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1)).one()
+    assert last.recipient == entry.email and "http://test/anulare/" in last.body
+    from portal.i18n import format_day
+    assert format_day(listing.session.date) in last.body

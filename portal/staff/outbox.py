@@ -10,7 +10,7 @@ from portal.domain.audit.services import record
 from portal.domain.outbox import services as outbox
 from portal.domain.outbox.models import OutboxMessage
 from portal.extensions import db
-from portal.mail import send_after_commit, send_pending
+from portal.mail import send_pending
 from portal.partials import render_page
 from portal.staff import bp
 from portal.staff.people import actor
@@ -61,8 +61,11 @@ def outbox_retry(message_id: int):
     if message.sent_at is None:
         outbox.retry(db.session, message)
         if _smtp_configured():
-            send_after_commit()
-            flash(_("The message will be tried again now."), "success")
+            sent, _failed = send_pending(ids=[message.id])
+            if sent:
+                flash(_("The message has been sent."), "success")
+            else:
+                flash(_("The message could not be sent; see the error beside it."), "error")
         else:
             flash(_("The message will be tried again once a mail server is configured."), "success")
     return redirect(url_for("portal.outbox_list", _anchor=f"message-{message.id}"), code=303)

@@ -11,7 +11,7 @@ from wtforms.widgets import TextInput
 from portal.domain.people.models import SENSITIVE_SITUATIONS, SITUATIONS
 from portal.staff import labels
 
-DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 
 
 def parse_date(text: str) -> date | None:
@@ -34,6 +34,7 @@ class RoDateField(Field):
     """A date typed as 24.11.2026 or picked in the browser (2026-11-24); a wrong one keeps its text."""
 
     widget = DateInput()
+    invalid_message = _l("Write the date as dd.mm.yyyy, for example 24.11.2026.")
 
     def _value(self):
         if self.raw_data:
@@ -46,7 +47,7 @@ class RoDateField(Field):
             try:
                 self.data = parse_date(valuelist[0])
             except ValueError:
-                raise ValueError(_l("Write the date as dd.mm.yyyy, for example 24.11.2026.")) from None
+                raise ValueError(self.invalid_message) from None
 
 
 def _required():

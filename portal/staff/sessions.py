@@ -120,12 +120,19 @@ def session_edit(session_id: int):
     if request.method == "GET":
         form.facilitator_ids.data = [user.id for user in session.facilitators]
     if form.validate_on_submit():
+        before = (session.date, session.start_time, session.end_time, session.place)
         try:
             activities.update_session(db.session, session, _plan(form), form.date.data, actor())
         except DomainError as error:
             show_error(form, error)
         else:
             flash(_("The session has been saved."), "success")
+            if before != (session.date, session.start_time, session.end_time, session.place) and \
+                    volunteering.tell_session_changed(db.session, session, PublicLinks(), current_app.secret_key,
+                                                      moved=True):
+                send_after_commit()
+                flash(_("The people signed up on the public site get a message where they gave an e-mail address."),
+                      "success")
             return redirect(url_for("portal.session_detail", session_id=session.id), code=303)
     return render_page("portal/activities/session_form.html", form=form, activity=session.activity, session=session,
                        status_code=422 if form.errors or request.method == "POST" else 200)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -78,28 +79,43 @@ def send_smtp(settings: SmtpSettings, messages: list[OutboxMessage]) -> dict[int
     return errors
 
 
-def deliver(db: Session, settings: SmtpSettings | None, *, ids: list[int] | None = None, limit: int = 100,
-            sender=send_smtp) -> tuple[int, int]:
-    """Try the unsent messages (the given ones, or the oldest `limit`): (sent, failed).
+def deliver(db: Session, settings: SmtpSettings | None, *, ids: list[int] | None = None,
+            created_since: datetime | None = None, limit: int = 100, sender=send_smtp) -> tuple[int, int]:
+    """Try unsent messages (the given ids, those created since a moment, or the oldest `limit`): (sent, failed).
+
+    Each message is first claimed with a conditional UPDATE on its attempt count and the claim is
+    committed, so that two workers (or a worker and the cron job) never send the same message; the
+    SMTP conversation then runs with no transaction open, and the result is committed after it.
     Without SMTP settings nothing is tried and every message stays stored, visible to staff."""
     if settings is None:
         return 0, 0
-    query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+    query = select(OutboxMessage.id, OutboxMessage.attempts).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
-    messages = list(db.scalars(query.order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)))
-    if not messages:
+    if created_since is not None:
+        query = query.where(OutboxMessage.created_at >= created_since)
+    candidates = db.execute(query.order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)).all()
+    claimed = [message_id for message_id, attempts in candidates
+               if db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                         OutboxMessage.sent_at.is_(None),
+                                                         OutboxMessage.attempts == attempts)
+                             .values(attempts=attempts + 1)).rowcount == 1]
+    db.commit()
+    if not claimed:
         return 0, 0
+    messages = list(db.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+                               .order_by(OutboxMessage.id)))
+    db.commit()  # nothing held while the mail server talks
     errors = sender(settings, messages)
     now = utcnow()
     for message in messages:
-        message.attempts += 1
         if message.id in errors:
             message.last_error = errors[message.id][:500]
         else:
             message.sent_at = now
             message.last_error = ""
-    db.flush()
+    db.commit()
     return len(messages) - len(errors), len(errors)
 
 

@@ -362,7 +362,9 @@ def note_attempt(db: Session, address: str, limits: SignUpLimits, now: datetime 
 
 def _lock(db: Session, listing_id: int) -> None:
     db.execute(update(PublicListing).where(PublicListing.id == listing_id)
-               .values(lock_version=PublicListing.lock_version + 1).execution_options(synchronize_session=False))
+               # updated_at kept: a sign-up does not change what the listing says (its calendar LAST-MODIFIED).
+               .values(lock_version=PublicListing.lock_version + 1, updated_at=PublicListing.updated_at)
+               .execution_options(synchronize_session=False))
 
 
 def _duplicate(db: Session, listing_id: int, email_key: str, phone_key: str, exclude_id: int | None = None) -> SignUp | None:
@@ -611,17 +613,24 @@ def move_targets(db: Session, listing: PublicListing, today: date | None = None)
         .order_by(ActivitySession.date, ActivitySession.start_time)))
 
 
-def tell_session_changed(db: Session, session: ActivitySession, links: Links, secret_key: str) -> int:
-    """A published session was cancelled (or takes place again): everyone holding or awaiting a place
-    is told. Their sign-ups stay as they are, so a restored session keeps its list. Returns how many."""
+def tell_session_changed(db: Session, session: ActivitySession, links: Links, secret_key: str, *,
+                         moved: bool = False) -> int:
+    """A published session was cancelled, takes place again, or `moved` (new day, time or place):
+    everyone holding or awaiting a place is told. Their sign-ups stay as they are, so a restored session
+    keeps its list. Returns how many were concerned."""
     listing = staff_listing(db, session.id)
     if listing is None:
         return 0
-    kind = "session_cancelled" if session.is_cancelled else "session_restored"
+    if moved:
+        kind = "session_moved"
+    else:
+        kind = "session_cancelled" if session.is_cancelled else "session_restored"
     entries = list(db.scalars(select(SignUp).where(SignUp.listing_id == listing.id,
                                                    SignUp.status != SignUpStatus.cancelled)))
     for entry in entries:
-        _message(db, entry, kind, links, cancel_token(secret_key, entry) if kind == "session_restored" else None)
+        _message(db, entry, kind, links, None if kind == "session_cancelled" else cancel_token(secret_key, entry))
+    if kind == "session_restored":
+        fill_places(db, listing, links=links, secret_key=secret_key)  # places freed while it was cancelled
     return len(entries)
 
 
@@ -646,6 +655,7 @@ def _message(db: Session, entry: SignUp, kind: str, links: Links, token: str | N
         "cancelled": gettext("Your sign-up for “%(title)s” has been cancelled by the organisers.", title=title),
         "session_cancelled": gettext("We are sorry: “%(title)s” has been cancelled.", title=title),
         "session_restored": gettext("Good news: “%(title)s” takes place after all, as planned.", title=title),
+        "session_moved": gettext("“%(title)s” has changed its day, time or place: see below.", title=title),
     }[kind]
     status = {
         SignUpStatus.confirmed: gettext("Your place is confirmed."),
@@ -671,6 +681,7 @@ def _message(db: Session, entry: SignUp, kind: str, links: Links, token: str | N
         "cancelled": gettext("Sign-up cancelled: %(title)s", title=title),
         "session_cancelled": gettext("Cancelled: %(title)s", title=title),
         "session_restored": gettext("It takes place after all: %(title)s", title=title),
+        "session_moved": gettext("New day, time or place: %(title)s", title=title),
     }[kind]
     outbox.queue(db, recipient=recipient, subject=subject, body="\n".join(lines),
                  project_id=session.activity.project_id, sign_up_id=entry.id)
@@ -751,6 +762,8 @@ def parse_hours(text: str) -> Decimal:
     except InvalidOperation:
         raise DomainError(_l("Write the hours as a number, for example 3 or 2,5."), code="hours_invalid",
                           field="hours") from None
+    if value.is_finite():
+        value = value.quantize(Decimal("0.01"))
     if not value.is_finite() or value <= 0 or value > 24:
         raise DomainError(_l("The hours of one day must be more than 0 and at most 24."), code="hours_range",
                           field="hours")
