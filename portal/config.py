@@ -67,6 +67,8 @@ def from_environment(instance_path: str, secret_key: str | None = None) -> dict:
         "LOGIN_LOCKOUT_MINUTES": _env_int("LOGIN_LOCKOUT_MINUTES", 15),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Uploaded photos (news, galleries, events); shared storage when several app servers run.
+        "MEDIA_DIR": os.environ.get("MEDIA_DIR", ""),
         # Public sign-ups per address (a school's computer room shares one) in a window of minutes.
         "SIGNUP_MAX_PER_ADDRESS": _env_int("SIGNUP_MAX_PER_ADDRESS", 30),
         "SIGNUP_WINDOW_MINUTES": _env_int("SIGNUP_WINDOW_MINUTES", 60),

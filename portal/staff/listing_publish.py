@@ -129,6 +129,11 @@ def listing_publish(session_id: int):
                     flash(ngettext("%(num)d person on the waiting list got a place and will be told.",
                                    "%(num)d people on the waiting list got a place and will be told.",
                                    len(promoted)), "success")
+                confirmed, _waiting = volunteering.listing_counts(db.session, listing.id)
+                if listing.capacity is not None and confirmed > listing.capacity:
+                    flash(_("%(confirmed)s people hold a confirmed place, more than the %(places)s places now "
+                            "offered. Nobody loses their place; cancel or move sign-ups if needed.",
+                            confirmed=confirmed, places=listing.capacity), "warning")
                 if not listing.is_published:
                     flash(_("Saved. The session is not shown on the public site."), "success")
                 elif first_time:

@@ -748,6 +748,8 @@ def confirmed_to_attendance(db: Session, listing: PublicListing, actor: Actor, *
             continue
         if entry.person_id is not None and entry.person_id in marked:
             continue
+        if link_person(db, entry, actor).id in marked:  # found in the register, already on the sheet
+            continue
         record_attendance(db, entry, AttendanceStatus.present, actor, today=today)
         added += 1
     return added
