@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(import_people_command)
     app.cli.add_command(send_outbox_command)
+    app.cli.add_command(purge_sign_ups_command)
 
 
 @click.command("migrate")
@@ -67,6 +68,17 @@ def send_outbox_command(limit: int) -> None:
         raise click.ClickException("MAIL_SERVER is not set: the messages stay in the outbox.")
     sent, failed = send_pending(limit)
     click.echo(f"Sent {sent}, failed {failed}.")
+
+
+@click.command("purge-sign-ups")
+@with_appcontext
+def purge_sign_ups_command() -> None:
+    """Erase the details of sign-ups for sessions more than a year past (the privacy notice's promise): run daily."""
+    from portal.domain.volunteering.services import purge_old_sign_ups
+
+    erased = purge_old_sign_ups(db.session)
+    db.session.commit()
+    click.echo(f"Erased {erased} old sign-up(s).")
 
 
 @click.command("demo")

@@ -199,7 +199,7 @@ def signup_done(listing_id: int):
     token = next((token for kept_id, token in _remembered() if kept_id == listing_id), None)
     if token is None:
         return redirect(listing_url(view.listing), code=303)
-    entry, emailed = None, False
+    entry, emailed, queued = None, False, False
     if token:
         try:
             entry = read_cancel_token(db.session, current_app.secret_key, token)
@@ -214,7 +214,7 @@ def signup_done(listing_id: int):
     status = entry.status if entry is not None else SignUpStatus.confirmed
     return _private(render_page(
         "public_site/signup_done.html", view=view, listing=view.listing, session=view.session, entry=entry,
-        status=status, emailed=emailed, first_name=entry.first_name if entry else "",
+        status=status, emailed=emailed, queued=queued, first_name=entry.first_name if entry else "",
         cancel_url=url_for("public.signup_cancel", token=token, _external=True)))
 
 

@@ -341,3 +341,36 @@ def test_a_published_session_that_changes_day_tells_its_people_with_a_fresh_link
     assert last.recipient == entry.email and "http://test/anulare/" in last.body
     from portal.i18n import format_day
     assert format_day(listing.session.date) in last.body
+
+
+def test_sign_ups_are_erased_a_year_after_their_session_unless_they_became_records(db_session):
+    old = make_listing(db_session, capacity=10, day=TODAY + timedelta(days=1))
+    recent = make_listing(db_session, capacity=10, day=TODAY + timedelta(days=1), code="V2")
+    forgotten = join(db_session, old, adult(1, last_name="Uitatu"))
+    kept = join(db_session, old, adult(2))
+    still_recent = join(db_session, recent, adult(3))
+    old.session.date = TODAY - timedelta(days=2)
+    recent.session.date = TODAY - timedelta(days=300)
+    db_session.flush()
+    volunteering.record_attendance(db_session, kept, AttendanceStatus.present, STAFF)  # a record of the register
+    old.session.date = TODAY - timedelta(days=366)
+    db_session.flush()
+    assert volunteering.purge_old_sign_ups(db_session) == 1
+    assert forgotten.last_name == "" and forgotten.email == "" and forgotten.erased_at is not None
+    assert kept.last_name == "Popescu" and still_recent.last_name == "Popescu"
+    message = db_session.scalars(select(OutboxMessage).where(OutboxMessage.sign_up_id == forgotten.id)).first()
+    assert message.recipient == "" and message.body == ""
+    assert volunteering.purge_old_sign_ups(db_session) == 0
+
+
+def test_a_moved_sign_up_waits_behind_those_already_waiting_there(db_session):
+    first = make_listing(db_session, capacity=1)
+    second = make_listing(db_session, capacity=1, code="V2", day=TODAY + timedelta(days=14))
+    join(db_session, first, adult(1))
+    moving = join(db_session, first, adult(2))  # waits at the first listing, early
+    holder = join(db_session, second, adult(3))
+    waiting_there = join(db_session, second, adult(4))  # waits at the second listing, later than `moving`
+    later = datetime.now(timezone.utc) + timedelta(minutes=5)
+    volunteering.move(db_session, moving, second, STAFF, links=LINKS, secret_key=SECRET, now=later)
+    promoted = volunteering.cancel(db_session, holder, links=LINKS, secret_key=SECRET, now=later)
+    assert promoted is waiting_there and moving.status == SignUpStatus.waitlisted

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-24 06:34:56.553362
+Create Date: 2026-11-24 08:12:55.412518
 
 """
 from typing import Sequence, Union
@@ -168,6 +168,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('queued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
@@ -178,7 +179,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_up'))
     )
     with op.batch_alter_table('sign_up', schema=None) as batch_op:
-        batch_op.create_index('ix_sign_up_listing_id_status_created_at', ['listing_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_sign_up_listing_id_status_queued_at', ['listing_id', 'status', 'queued_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_sign_up_person_id'), ['person_id'], unique=False)
         batch_op.create_index('uq_sign_up_listing_id_email_key', ['listing_id', 'email_key'], unique=True, sqlite_where=sa.text("status <> 'cancelled' AND email_key <> ''"), postgresql_where=sa.text("status <> 'cancelled' AND email_key <> ''"))
         batch_op.create_index('uq_sign_up_listing_id_phone_key', ['listing_id', 'phone_key'], unique=True, sqlite_where=sa.text("status <> 'cancelled' AND phone_key <> ''"), postgresql_where=sa.text("status <> 'cancelled' AND phone_key <> ''"))
@@ -219,7 +220,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_sign_up_listing_id_phone_key', sqlite_where=sa.text("status <> 'cancelled' AND phone_key <> ''"), postgresql_where=sa.text("status <> 'cancelled' AND phone_key <> ''"))
         batch_op.drop_index('uq_sign_up_listing_id_email_key', sqlite_where=sa.text("status <> 'cancelled' AND email_key <> ''"), postgresql_where=sa.text("status <> 'cancelled' AND email_key <> ''"))
         batch_op.drop_index(batch_op.f('ix_sign_up_person_id'))
-        batch_op.drop_index('ix_sign_up_listing_id_status_created_at')
+        batch_op.drop_index('ix_sign_up_listing_id_status_queued_at')
 
     op.drop_table('sign_up')
     with op.batch_alter_table('volunteer_hours', schema=None) as batch_op:

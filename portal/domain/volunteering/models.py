@@ -70,7 +70,7 @@ class SignUp(Base):
 
     __tablename__ = "sign_up"
     __table_args__ = (
-        Index("ix_sign_up_listing_id_status_created_at", "listing_id", "status", "created_at"),
+        Index("ix_sign_up_listing_id_status_queued_at", "listing_id", "status", "queued_at"),
         # One seat per person per session: the same e-mail or phone cannot hold two active sign-ups.
         Index("uq_sign_up_listing_id_email_key", "listing_id", "email_key", unique=True,
               sqlite_where=text(f"{ACTIVE_SIGNUP} AND email_key <> ''"),
@@ -101,6 +101,8 @@ class SignUp(Base):
     source: Mapped[str] = mapped_column(String(10), default="public")  # "public" or "staff"
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Place in the waiting list: when the sign-up joined this listing (a move joins at the end).
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: by the person

@@ -30,6 +30,7 @@ from portal.domain.audit.services import record
 from portal.domain.errors import DomainError
 from portal.domain.news.services import PUBLIC_PUBLISH
 from portal.domain.outbox import services as outbox
+from portal.domain.outbox.models import OutboxMessage
 from portal.domain.people.models import Person, Sex
 from portal.domain.people.services import PersonData, age_on, create_person, phone_digits, search_name
 from portal.domain.projects.models import Activity, ActivityKind, Project
@@ -445,7 +446,7 @@ def sign_up(db: Session, listing: PublicListing, data: SignUpData, *, secret_key
                    email=data.email, phone=data.phone, email_key=email_key, phone_key=phone_key,
                    birth_date=data.birth_date, sex=data.sex, school=data.school, school_class=data.school_class,
                    privacy_accepted_at=now, token_nonce=secrets.token_hex(8),
-                   source="public" if actor is None else "staff", created_at=now,
+                   source="public" if actor is None else "staff", created_at=now, queued_at=now,
                    confirmed_at=now if status == SignUpStatus.confirmed else None)
     if needs_guardian(data.birth_date, today):
         entry.guardian_name = data.guardian_name
@@ -517,7 +518,7 @@ def fill_places(db: Session, listing: PublicListing, *, links: Links, secret_key
     confirmed, _waiting = listing_counts(db, listing.id)
     free = None if listing.capacity is None else listing.capacity - confirmed
     query = (select(SignUp).where(SignUp.listing_id == listing.id, SignUp.status == SignUpStatus.waitlisted)
-             .order_by(SignUp.created_at, SignUp.id))
+             .order_by(SignUp.queued_at, SignUp.id))
     if free is not None:
         if free <= 0:
             return promoted
@@ -582,6 +583,7 @@ def move(db: Session, entry: SignUp, target: PublicListing, actor: Actor, *, lin
     entry.listing_id = target.id
     entry.listing = target
     entry.status = status
+    entry.queued_at = now  # at the end of that list's queue, behind those already waiting there
     entry.confirmed_at = now if entry.status == SignUpStatus.confirmed else None
     entry.token_nonce = secrets.token_hex(8)  # the old link named the old session
     db.flush()
@@ -598,7 +600,7 @@ def staff_sign_ups(db: Session, listing: PublicListing, actor: Actor) -> list[Si
     order = case((SignUp.status == SignUpStatus.confirmed, 0), (SignUp.status == SignUpStatus.waitlisted, 1), else_=2)
     return list(db.scalars(select(SignUp).where(SignUp.listing_id == listing.id, SignUp.erased_at.is_(None))
                            .options(joinedload(SignUp.person))
-                           .order_by(order, SignUp.created_at, SignUp.id)))
+                           .order_by(order, SignUp.queued_at, SignUp.id)))
 
 
 def move_targets(db: Session, listing: PublicListing, today: date | None = None) -> list[PublicListing]:
@@ -905,6 +907,26 @@ def erase_person(db: Session, person: Person, on: date) -> None:
     for entry in entries:
         erase_sign_up(entry)
     db.flush()
+
+
+SIGN_UP_RETENTION_DAYS = 365  # as the privacy notice promises
+
+
+def purge_old_sign_ups(db: Session, today: date | None = None) -> int:
+    """Erase the personal details of sign-ups for sessions more than a year past, unless they became
+    records of the register (attendance, volunteer hours); their messages lose address and content.
+    Returns how many were erased. Run daily by `flask purge-sign-ups` (cron)."""
+    today = today or clock.today()
+    entries = list(db.scalars(
+        select(SignUp).join(SignUp.listing).join(PublicListing.session)
+        .where(SignUp.erased_at.is_(None), SignUp.person_id.is_(None),
+               ActivitySession.date < today - timedelta(days=SIGN_UP_RETENTION_DAYS))))
+    for entry in entries:
+        for message in db.scalars(select(OutboxMessage).where(OutboxMessage.sign_up_id == entry.id)):
+            message.recipient = message.subject = message.body = ""
+        erase_sign_up(entry)
+    db.flush()
+    return len(entries)
 
 
 def erase_sign_up(entry: SignUp) -> None:
