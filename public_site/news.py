@@ -10,14 +10,13 @@ from markupsafe import Markup
 from portal.domain.news import services as news
 from portal.extensions import db
 from portal.i18n import current_locale
+from portal.domain.text import paragraphs
 from public_site import bp
 
 YEAR = 365 * 24 * 3600
 
 
-@bp.app_template_filter("paragraphs")
-def _paragraphs(text: str) -> list[list[str]]:
-    return news.paragraphs(text)
+bp.add_app_template_filter(paragraphs, "paragraphs")
 
 
 @bp.app_template_global()

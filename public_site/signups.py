@@ -35,6 +35,7 @@ from portal.domain.volunteering.services import (
     starts_at,
 )
 from portal.extensions import db, htmx
+from portal.domain.text import paragraphs
 from portal.i18n import format_long_date, localized
 from portal.mail import send_after_commit
 from portal.partials import render_page
@@ -81,12 +82,6 @@ def closed_reason(view: ListingView, now: datetime) -> str | None:
     if now >= closes_at(listing):
         return _("Sign-up closed on %(when)s.", when=format_long_date(closes_at(listing)))
     return None
-
-
-def paragraphs(text: str) -> list[list[str]]:
-    """Plain text as paragraphs (blank lines) of lines: the template escapes every piece."""
-    blocks = [block.strip() for block in (text or "").replace("\r\n", "\n").split("\n\n")]
-    return [[line.strip() for line in block.split("\n") if line.strip()] for block in blocks if block]
 
 
 def _detail_page(view: ListingView, form: SignUpForm, *, message: str | None = None, status: int = 200):

@@ -1,4 +1,5 @@
 """Romanian text helpers shared by every form, import and search."""
+import re
 import unicodedata
 
 # The old cedilla letters that older keyboards and Excel files still produce.
@@ -13,9 +14,16 @@ def normalize_ro(text: str | None) -> str | None:
 
 
 def normalize_ro_paragraphs(text: str | None) -> str:
-    """Like normalize_ro, line by line: the lines and blank lines (paragraphs) people typed stay."""
-    lines = [normalize_ro(line) for line in (text or "").replace("\r\n", "\n").split("\n")]
-    return "\n".join(lines).strip("\n")
+    """Like normalize_ro, line by line: the lines people typed stay, paragraphs apart by one empty line."""
+    lines = [normalize_ro(line) for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def paragraphs(text: str | None) -> list[list[str]]:
+    """Plain text as paragraphs (apart by an empty line) of lines, for templates, which escape each line."""
+    blocks = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
+    return [lines for lines in ([line.strip() for line in block.split("\n") if line.strip()] for block in blocks)
+            if lines]
 
 
 def fold(text: str) -> str:

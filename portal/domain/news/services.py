@@ -32,7 +32,7 @@ from portal.domain.audit.services import record
 from portal.domain.errors import DomainError
 from portal.domain.news.models import MediaImage, NewsPost
 from portal.domain.projects.models import Project
-from portal.domain.text import fold, normalize_ro
+from portal.domain.text import fold, normalize_ro, normalize_ro_paragraphs
 
 # The same right as portal.staff.permissions.PUBLIC_PUBLISH: coordinators and administrators.
 PUBLIC_PUBLISH = "public.publish"
@@ -280,17 +280,6 @@ def slugify(title: str) -> str:
     return slug or "stire"
 
 
-def _clean_body(text: str) -> str:
-    """Paragraphs separated by one empty line; each line trimmed and with ș/ț written correctly."""
-    lines = [normalize_ro(line) or "" for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def paragraphs(text: str) -> list[list[str]]:
-    """A plain-text body as paragraphs of lines, for templates (which escape every line)."""
-    return [block.split("\n") for block in re.split(r"\n\s*\n", (text or "").strip()) if block.strip()]
-
-
 # News posts --------------------------------------------------------------------------------------
 
 @dataclass
@@ -321,8 +310,8 @@ def _cleaned(db: Session, data: NewsData, actor: Actor) -> dict:
         "title_en": " ".join((data.title_en or "").split()),
         "summary_ro": normalize_ro(data.summary_ro or "") or "",
         "summary_en": " ".join((data.summary_en or "").split()),
-        "body_ro": _clean_body(data.body_ro),
-        "body_en": _clean_body(data.body_en),
+        "body_ro": normalize_ro_paragraphs(data.body_ro),
+        "body_en": normalize_ro_paragraphs(data.body_en),
         "published_on": data.published_on,
         "is_published": bool(data.is_published),
     }
