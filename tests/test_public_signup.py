@@ -485,7 +485,8 @@ def test_messages_are_stored_with_the_cancel_link_and_kept_without_smtp(english,
     [entry] = sign_ups(db_session, listing)
     [message] = db_session.scalars(select(OutboxMessage)).all()
     assert message.recipient == "maria.popescu@exemplu.ro" and message.sign_up_id == entry.id
-    assert f"http://localhost/inscriere/anulare/{token_of(entry)}" in message.body
+    [token] = re.findall(r"http://localhost/inscriere/anulare/(\S+)", message.body)
+    assert volunteering.read_cancel_token(db_session, "test-secret-key", token).id == entry.id
     assert f"http://localhost/evenimente/{listing.id}" in message.body
     assert message.sent_at is None and message.attempts == 0  # no MAIL_SERVER: stored, visible to staff
 
