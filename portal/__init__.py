@@ -64,10 +64,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
 
     from portal import cli, web
+    from portal.domain.results.services import ResultsCache
     from portal.staff import bp as portal_bp
     from public_site import bp as public_bp
 
     web.init_app(app)
+    app.extensions["results_cache"] = ResultsCache()  # figures and public results pages, per process
     app.register_blueprint(portal_bp)
     app.register_blueprint(public_bp)
     cli.init_app(app)

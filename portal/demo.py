@@ -14,8 +14,10 @@ from portal.domain import clock
 from portal.domain.accounts.models import Role, User
 from portal.domain.accounts.services import create_user
 from portal.domain.projects.models import (
-    Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, ProjectMember, Zone, ZoneStreet,
+    Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, ProjectMember, RuleKind as R, Zone,
+    ZoneStreet,
 )
+from portal.domain.casework.models import ServiceType
 from portal.domain.casework.services import add_default_service_types
 from portal.domain.people.streets import street_key
 
@@ -72,23 +74,36 @@ PROJECTS = [
         ],
         "indicators": [
             ("I1", "Persoane care beneficiază de servicii prin Centrul Comunitar Integrat",
-             "Persons receiving services through the Integrated Community Centre", 400, U.persons),
+             "Persons receiving services through the Integrated Community Centre", 400, U.persons,
+             {"rule": R.service_recipients, "activity": "A1.1"}),
             ("I2", "Persoane care beneficiază de analize medicale gratuite", "Persons receiving free medical tests",
-             500, U.persons),
-            ("I3", "Copii în programul Școală după școală", "Children in the after-school programme", 98, U.persons),
-            ("I4", "Participanți la programul A doua șansă", "Participants in Second Chance", 20, U.persons),
-            ("I5", "Copii participanți la concursuri", "Children taking part in contests", 50, U.persons),
-            ("I6", "Pensionari în Poliția Seniorilor", "Pensioners in the Seniors' Police", 10, U.persons),
-            ("I7", "Voluntari la colectarea selectivă", "Volunteers collecting waste", 100, U.persons),
+             500, U.persons, {"rule": R.service_recipients, "activity": "A1.2"}),
+            ("I3", "Copii în programul Școală după școală", "Children in the after-school programme", 98, U.persons,
+             {"rule": R.attending_persons, "activity": "A2.1"}),
+            ("I4", "Participanți la programul A doua șansă", "Participants in Second Chance", 20, U.persons,
+             {"rule": R.attending_persons, "activity": "A2.3", "min_sessions": 10}),
+            ("I5", "Copii participanți la concursuri", "Children taking part in contests", 50, U.persons,
+             {"rule": R.event_attendees, "activity": "A3.1", "characteristic": "age:under_18"}),
+            ("I6", "Pensionari în Poliția Seniorilor", "Pensioners in the Seniors' Police", 10, U.persons,
+             {"rule": R.attending_persons, "activity": "A3.2"}),
+            ("I7", "Voluntari la colectarea selectivă", "Volunteers collecting waste", 100, U.persons,
+             {"rule": R.volunteers, "activity": "A3.3"}),
+            # No rule yet: the social shop's purchases are recorded by the benefits feature.
             ("I8", "Persoane care cumpără din magazinul social cu ore de muncă în folosul comunității",
              "Persons buying from the social shop with community-work hours", 100, U.persons),
-            ("I9", "Elevi din internate implicați în voluntariat", "Boarding pupils volunteering", 100, U.persons),
+            ("I9", "Elevi din internate implicați în voluntariat", "Boarding pupils volunteering", 100, U.persons,
+             {"rule": R.volunteers, "activity": "A3.5"}),
             ("I10", "Copii și tineri în activități intergeneraționale",
-             "Children and young people in intergenerational activities", 60, U.persons),
+             "Children and young people in intergenerational activities", 60, U.persons,
+             {"rule": R.attending_persons, "activity": "A3.6", "characteristic": "age:under_18"}),
             ("I11", "Seniori în activități intergeneraționale", "Seniors in intergenerational activities", 30,
-             U.persons),
+             U.persons, {"rule": R.attending_persons, "activity": "A3.6", "characteristic": "age:55_plus"}),
             ("I12", "Participanți la campania de promovare a multiculturalității",
-             "Participants in the multiculturalism campaign", 400, U.persons),
+             "Participants in the multiculturalism campaign", 400, U.persons,
+             {"rule": R.event_attendees, "activity": "A3.7"}),
+            # Not in the financing contract: an internal figure the team follows (not public).
+            ("I13", "Ore de voluntariat", "Volunteering hours", 2000, U.hours,
+             {"rule": R.volunteer_hours, "public": False}),
         ],
     },
     {
@@ -131,14 +146,21 @@ PROJECTS = [
         ],
         "indicators": [
             ("I1", "Persoane din grupul țintă care beneficiază de servicii integrate",
-             "Target-group persons receiving integrated services", 1110, U.persons),
+             "Target-group persons receiving integrated services", 1110, U.persons,
+             {"rule": R.enrolled_persons}),
             ("I2", "Persoane vârstnice, cu dizabilități sau boli cronice îngrijite la domiciliu",
-             "Elderly, disabled or chronically ill persons cared for at home", 360, U.persons),
+             "Elderly, disabled or chronically ill persons cared for at home", 360, U.persons,
+             {"rule": R.service_recipients, "activity": "A2.1"}),
             ("I3", "Persoane care primesc consiliere juridică, socială, psihologică sau orientare profesională",
-             "Persons receiving legal, social or psychological counselling or job orientation", 500, U.persons),
-            ("I4", "Elevi participanți la excursii tematice", "Pupils on thematic excursions", 40, U.persons),
-            ("I5", "Seri culturale organizate", "Cultural evenings held", 3, U.events),
-            ("I6", "Școli de vară organizate", "Summer schools held", 2, U.events),
+             "Persons receiving legal, social or psychological counselling or job orientation", 500, U.persons,
+             {"rule": R.service_recipients, "service_types": ["Consiliere juridică", "Asistență socială",
+                                                              "Consiliere psihologică", "Orientare profesională"]}),
+            ("I4", "Elevi participanți la excursii tematice", "Pupils on thematic excursions", 40, U.persons,
+             {"rule": R.event_attendees, "activity": "A4.1"}),
+            ("I5", "Seri culturale organizate", "Cultural evenings held", 3, U.events,
+             {"rule": R.sessions_held, "activity": "A4.3"}),
+            ("I6", "Zile de școală de vară", "Summer-school days", 10, U.sessions,
+             {"rule": R.sessions_held, "activity": "A4.4"}),
         ],
     },
 ]
@@ -200,7 +222,24 @@ def _load_project(db: Session, spec: dict) -> None:
     for code, name_ro, name_en, kind in spec["activities"]:
         if _first(db, Activity, project_id=project.id, code=code) is None:
             db.add(Activity(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, kind=kind))
-    for code, name_ro, name_en, target, unit in spec["indicators"]:
-        if _first(db, Indicator, project_id=project.id, code=code) is None:
-            db.add(Indicator(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, target=target,
-                             unit=unit, is_public=True))
+    db.flush()
+    for code, name_ro, name_en, target, unit, *rule in spec["indicators"]:
+        indicator = _first(db, Indicator, project_id=project.id, code=code)
+        if indicator is None:
+            indicator = Indicator(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, target=target,
+                                  unit=unit, is_public=(rule[0] if rule else {}).get("public", True))
+            db.add(indicator)
+        if rule and indicator.rule is None:
+            _set_rule(db, project, indicator, rule[0])
+
+
+def _set_rule(db: Session, project: Project, indicator: Indicator, rule: dict) -> None:
+    """The demo indicator's rule, as staff would set it on the indicator's page."""
+    indicator.rule = rule["rule"]
+    if "activity" in rule:
+        indicator.activity_id = _first(db, Activity, project_id=project.id, code=rule["activity"]).id
+    indicator.min_sessions = rule.get("min_sessions", 1)
+    indicator.characteristic = rule.get("characteristic", "")
+    if "service_types" in rule:
+        indicator.service_types = list(db.scalars(select(ServiceType).where(
+            ServiceType.project_id == project.id, ServiceType.name_ro.in_(rule["service_types"]))))

@@ -6,7 +6,7 @@ from portal.domain.people.models import (
     Consent, DossierDocument, Enrollment, EnrollmentPeriod, Household, ImportUpload, Person, PersonNameWord,
 )
 from portal.domain.projects.models import (
-    Activity, ActivityKind, Indicator, IndicatorUnit, Project, ProjectMember, Zone, ZoneStreet,
+    Activity, ActivityKind, Indicator, IndicatorUnit, Project, ProjectMember, RuleKind, Zone, ZoneStreet,
 )
 from portal.domain.activities.models import (
     ActivitySession, Attendance, AttendanceChange, AttendanceStatus, RosterEntry, SessionSeries, session_facilitator,
@@ -17,6 +17,8 @@ from portal.domain.volunteering.models import (
     ListingCategory, PublicListing, SignUp, SignUpAttempt, SignUpStatus, VolunteerCertificate, VolunteerHours,
 )
 from portal.domain.outbox.models import OutboxMessage
+from portal.domain.results.models import IndicatorAdjustment, ResultsVersion
+import portal.domain.results.version  # noqa: E402,F401 (the listeners that bump the records' version)
 
 __all__ = [
     "Base", "User", "Role", "LoginAttempt",
@@ -25,5 +27,5 @@ __all__ = [
     "ProjectMember", "ActivitySession", "Attendance", "AttendanceChange", "AttendanceStatus", "RosterEntry",
     "SessionSeries", "session_facilitator", "ServiceDelivery", "ServiceType", "MediaImage", "NewsPost",
     "ListingCategory", "PublicListing", "SignUp", "SignUpAttempt", "SignUpStatus", "VolunteerCertificate",
-    "VolunteerHours", "OutboxMessage",
+    "VolunteerHours", "OutboxMessage", "IndicatorAdjustment", "ResultsVersion", "RuleKind",
 ]

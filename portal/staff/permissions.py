@@ -24,6 +24,8 @@ from portal.domain.projects.services import ACTIVITIES_MANAGE, PROJECTS_MANAGE
 # SIGNUPS_MANAGE: a project's sign-up lists, their messages, volunteer hours and certificates.
 from portal.domain.news.services import PUBLIC_PUBLISH
 from portal.domain.volunteering.services import SIGNUPS_MANAGE
+# RESULTS_MANAGE: a project's indicators (targets and rules) and their logged adjustments.
+from portal.domain.results.services import RESULTS_MANAGE
 
 SIGNED_IN = "signed_in"  # any active account: dashboard, own password, sign-out
 MANAGE_USERS = "users.manage"
@@ -41,7 +43,7 @@ PEOPLE_ENROLL = "people.enroll"  # enrol in (or import into) the project's targe
 
 _READ = {SIGNED_IN, VIEW_PROJECTS, PEOPLE_VIEW}
 _STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD, SIGNUPS_MANAGE}
-_COORDINATOR = _STAFF | {PUBLIC_PUBLISH, PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE, ACTIVITIES_MANAGE,
+_COORDINATOR = _STAFF | {PUBLIC_PUBLISH, RESULTS_MANAGE, PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE, ACTIVITIES_MANAGE,
                          ATTENDANCE_CORRECT, SERVICE_NOTES}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -52,7 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 PROJECT_SCOPED = frozenset({VIEW_PROJECTS, PEOPLE_ENROLL, ACTIVITIES_MANAGE, ATTENDANCE_RECORD, ATTENDANCE_CORRECT,
-                            SERVICES_RECORD, SERVICE_NOTES, PUBLIC_PUBLISH, SIGNUPS_MANAGE})
+                            SERVICES_RECORD, SERVICE_NOTES, PUBLIC_PUBLISH, SIGNUPS_MANAGE, RESULTS_MANAGE})
 
 PUBLIC = "public"  # the sign-in page itself
 

@@ -2,7 +2,9 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, SmallInteger, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    Boolean, Column, Date, ForeignKey, Numeric, SmallInteger, String, Table, Text, UniqueConstraint, true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, enum_column
@@ -103,11 +105,24 @@ class IndicatorUnit(str, enum.Enum):
     hours = "hours"
 
 
-class Indicator(Base):
-    """A project's target as written in the financing contract.
+class RuleKind(str, enum.Enum):
+    """How an indicator's achieved value is computed from the records."""
 
-    The rule that computes the achieved value from the records comes with the results feature;
-    until then only the target is known and nothing pretends otherwise.
+    enrolled_persons = "enrolled_persons"  # unique persons in the target group (with a characteristic)
+    attending_persons = "attending_persons"  # unique persons present at ≥ N sessions (of an activity)
+    services_delivered = "services_delivered"  # individual services of chosen types, counted
+    service_recipients = "service_recipients"  # unique persons who received services of chosen types
+    volunteers = "volunteers"  # unique persons with volunteering hours or present at volunteering sessions
+    volunteer_hours = "volunteer_hours"  # hours of volunteering, summed
+    event_attendees = "event_attendees"  # unique persons present at public events
+    sessions_held = "sessions_held"  # sessions that took place (not cancelled, someone present)
+
+
+class Indicator(Base):
+    """A project's target as written in the financing contract, and the rule that counts it.
+
+    The achieved value is never typed in: `portal.domain.results` computes it from the records with
+    the rule below (plus any logged adjustment). An indicator without a rule shows its target only.
     """
 
     __tablename__ = "indicator"
@@ -121,8 +136,22 @@ class Indicator(Base):
     target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     unit: Mapped["IndicatorUnit"] = mapped_column(enum_column(IndicatorUnit, 20))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The rule (portal.domain.results.rules): what is counted, in which activity, how often.
+    rule: Mapped["RuleKind | None"] = mapped_column(enum_column(RuleKind, 30))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
+    min_sessions: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    characteristic: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     project: Mapped[Project] = relationship(back_populates="indicators")
+    activity: Mapped["Activity | None"] = relationship()
+    service_types = relationship("ServiceType", secondary="indicator_service_type", order_by="ServiceType.name_ro")
+
+
+indicator_service_type = Table(
+    "indicator_service_type", Base.metadata,
+    Column("indicator_id", ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_type_id", ForeignKey("service_type.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class ProjectMember(Base):
