@@ -10,6 +10,10 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
+# The trigger statements live with the code that reads the table (one copy); a later change to them
+# comes with its own migration that drops and installs them again.
+from portal.domain.results import tally
+
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'
@@ -26,6 +30,23 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_results_version'))
     )
+    op.create_table('attendance_month',
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('sessions', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_attendance_month_activity_id_activity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_attendance_month_person_id_person')),
+    sa.PrimaryKeyConstraint('activity_id', 'person_id', 'month', name=op.f('pk_attendance_month'))
+    )
+    with op.batch_alter_table('enrollment', schema=None) as batch_op:
+        batch_op.drop_index('ix_enrollment_project_id')
+        batch_op.create_index('ix_enrollment_project_id_first_entry_date', ['project_id', 'first_entry_date'],
+                              unique=False)
+    # The triggers that keep it, and its rows for the marks already recorded.
+    connection = op.get_bind()
+    tally.install(connection)
+    tally.rebuild(connection)
     op.bulk_insert(sa.table('results_version', sa.column('id', sa.Integer()), sa.column('version', sa.Integer())),
                    [{'id': 1, 'version': 0}])
     op.create_table('indicator_adjustment',
@@ -76,4 +97,9 @@ def downgrade() -> None:
 
     op.drop_table('indicator_adjustment')
     op.drop_table('results_version')
+    tally.uninstall(op.get_bind())
+    with op.batch_alter_table('enrollment', schema=None) as batch_op:
+        batch_op.drop_index('ix_enrollment_project_id_first_entry_date')
+        batch_op.create_index('ix_enrollment_project_id', ['project_id'], unique=False)
+    op.drop_table('attendance_month')
     # ### end Alembic commands ###

@@ -17,7 +17,7 @@ from portal.domain.volunteering.models import (
     ListingCategory, PublicListing, SignUp, SignUpAttempt, SignUpStatus, VolunteerCertificate, VolunteerHours,
 )
 from portal.domain.outbox.models import OutboxMessage
-from portal.domain.results.models import IndicatorAdjustment, ResultsVersion
+from portal.domain.results.models import AttendanceMonth, IndicatorAdjustment, ResultsVersion
 import portal.domain.results.version  # noqa: E402,F401 (the listeners that bump the records' version)
 
 __all__ = [
@@ -27,5 +27,5 @@ __all__ = [
     "ProjectMember", "ActivitySession", "Attendance", "AttendanceChange", "AttendanceStatus", "RosterEntry",
     "SessionSeries", "session_facilitator", "ServiceDelivery", "ServiceType", "MediaImage", "NewsPost",
     "ListingCategory", "PublicListing", "SignUp", "SignUpAttempt", "SignUpStatus", "VolunteerCertificate",
-    "VolunteerHours", "OutboxMessage", "IndicatorAdjustment", "ResultsVersion", "RuleKind",
+    "VolunteerHours", "OutboxMessage", "AttendanceMonth", "IndicatorAdjustment", "ResultsVersion", "RuleKind",
 ]

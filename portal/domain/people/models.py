@@ -152,7 +152,8 @@ class Enrollment(Base):
     __tablename__ = "enrollment"
     __table_args__ = (
         UniqueConstraint("person_id", "project_id"),
-        Index("ix_enrollment_project_id", "project_id"),
+        # Lists of a project's target group and the results' count of entries by day.
+        Index("ix_enrollment_project_id_first_entry_date", "project_id", "first_entry_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

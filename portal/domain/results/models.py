@@ -36,3 +36,19 @@ class ResultsVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AttendanceMonth(Base):
+    """Present marks per activity, person and month, kept by database triggers on `attendance` and
+    `activity_session` (migration 0007): what the attendance rules read instead of a million marks.
+
+    Marks of cancelled sessions are not counted; rows may fall to 0 and stay. Never written by the
+    application; `rebuild_attendance_months` recomputes it after a bulk load that bypassed triggers.
+    """
+
+    __tablename__ = "attendance_month"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    sessions: Mapped[int] = mapped_column(Integer)

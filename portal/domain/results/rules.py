@@ -3,20 +3,23 @@
 Every rule is one SELECT. Rules that count persons give one row per person with the day the person
 started to count (`person_id`, `reached_on`), so that a person is counted once however often they
 came, whatever re-entries followed; rules that add things up give (`person_id`, `day`, `amount`).
-The totals, the months and the drill-down are all made from that one statement, so they agree.
+Attendance rules count by month (from `attendance_month`): a person's day is the first of the month.
+The months (whose sum is the total) and the drill-down are made from that one statement, so they agree.
+A merge moves every record to the kept person, so no rule needs to look at merged records.
 """
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, Select, String, and_, exists, func, literal, select, union_all
+from sqlalchemy import Integer, Numeric, Select, and_, exists, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from portal.domain.activities.models import ActivitySession, Attendance, AttendanceStatus
 from portal.domain.casework.models import ServiceDelivery
 from portal.domain.people.models import SITUATIONS, Answer, Enrollment, LabourStatus, Person, Sex
 from portal.domain.projects.models import Activity, ActivityKind, Indicator, RuleKind
+from portal.domain.results.models import AttendanceMonth
 from portal.domain.volunteering.models import VolunteerHours
 
 PERSON_RULES = frozenset({RuleKind.enrolled_persons, RuleKind.attending_persons, RuleKind.service_recipients,
@@ -61,23 +64,6 @@ CHARACTERISTICS: tuple[str, ...] = (
 
 # Two small SQL functions both databases spell differently ------------------------------------------
 
-class month_of(FunctionElement):
-    """'2026-03' for a date."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(month_of, "sqlite")
-def _month_sqlite(element, compiler, **kw):
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"  # qmark style: no %% escaping
-
-
-@compiles(month_of, "postgresql")
-def _month_postgresql(element, compiler, **kw):
-    return "to_char(%s, 'YYYY-MM')" % compiler.process(element.clauses, **kw)
-
-
 class age_on(FunctionElement):
     """Whole years between a birth date and a day: age_on(birth_date, day)."""
 
@@ -115,24 +101,29 @@ def _band_clause(age, band: str):
 
 
 def _characteristic_clause(indicator: Indicator, person_id, day, *, age_at_entry=None):
-    """The condition for the indicator's characteristic, for a statement that has Person joined."""
+    """The condition for the indicator's characteristic (None: everyone)."""
     if not indicator.characteristic:
         return None
     kind, _, value = indicator.characteristic.partition(":")
+    person = select(Person.id).where(Person.id == person_id)
     if kind == "sex":
-        return Person.sex == Sex(value)
+        return exists(person.where(Person.sex == Sex(value)))
     if kind == "age":
-        age = age_at_entry if age_at_entry is not None else age_on(Person.birth_date, day)
-        return _band_clause(age, value)
-    entry = select(Enrollment.id).where(Enrollment.person_id == person_id,
-                                        Enrollment.project_id == indicator.project_id)
+        if age_at_entry is not None:
+            return _band_clause(age_at_entry, value)
+        return exists(person.where(_band_clause(age_on(Person.birth_date, day), value)))
+    # An alias: inside the enrolment rule, the plain table would correlate with the outer enrollment
+    # and make the condition `enrollment.person_id = enrollment.person_id`, true for everyone.
+    enrollment = aliased(Enrollment)
+    entry = select(enrollment.id).where(enrollment.person_id == person_id,
+                                        enrollment.project_id == indicator.project_id)
     if kind == "labour":
-        return exists(entry.where(Enrollment.labour_status.in_(LABOUR_GROUPS[value])))
+        return exists(entry.where(enrollment.labour_status.in_(LABOUR_GROUPS[value])))
     if kind == "isced":
         low, high = ISCED_BANDS[value]
-        return exists(entry.where(Enrollment.isced_level.between(low, high)))
+        return exists(entry.where(enrollment.isced_level.between(low, high)))
     if kind == "situation":
-        return exists(entry.where(getattr(Enrollment, value) == Answer.yes))
+        return exists(entry.where(getattr(enrollment, value) == Answer.yes))
     raise ValueError(f"unknown characteristic {indicator.characteristic!r}")
 
 
@@ -142,18 +133,18 @@ def _where(statement: Select, *clauses) -> Select:
 
 def _presences(indicator: Indicator, kinds: tuple[ActivityKind, ...] | None) -> Select:
     """Present marks at held sessions of the indicator's activity (or of its project's activities of
-    these kinds), with the person and the day."""
-    statement = (select(Attendance.person_id, ActivitySession.date.label("day"), ActivitySession.id.label("session_id"))
-                 .join(ActivitySession, ActivitySession.id == Attendance.session_id)
-                 .join(Activity, Activity.id == ActivitySession.activity_id)
-                 .join(Person, Person.id == Attendance.person_id)
-                 .where(Activity.project_id == indicator.project_id, Attendance.status == AttendanceStatus.present,
-                        ActivitySession.is_cancelled.is_(False), Person.merged_into_id.is_(None)))
+    these kinds), per person and month: person_id, day (the month's first day), sessions.
+
+    Read from `attendance_month` (kept by triggers, see tally.py), not from the marks themselves;
+    age is therefore the age on the first day of the month of the session."""
+    statement = (select(AttendanceMonth.person_id, AttendanceMonth.month.label("day"), AttendanceMonth.sessions)
+                 .join(Activity, Activity.id == AttendanceMonth.activity_id)
+                 .where(Activity.project_id == indicator.project_id, AttendanceMonth.sessions > 0))
     if indicator.activity_id is not None:
-        statement = statement.where(ActivitySession.activity_id == indicator.activity_id)
+        statement = statement.where(AttendanceMonth.activity_id == indicator.activity_id)
     elif kinds is not None:
         statement = statement.where(Activity.kind.in_(kinds))
-    return _where(statement, _characteristic_clause(indicator, Attendance.person_id, ActivitySession.date))
+    return _where(statement, _characteristic_clause(indicator, AttendanceMonth.person_id, AttendanceMonth.month))
 
 
 def _first_day_per_person(rows: Select) -> Select:
@@ -162,9 +153,8 @@ def _first_day_per_person(rows: Select) -> Select:
 
 
 def _enrolled(indicator: Indicator) -> Select:
-    statement = (select(Enrollment.person_id, Enrollment.first_entry_date.label("reached_on"))
-                 .join(Person, Person.id == Enrollment.person_id)
-                 .where(Enrollment.project_id == indicator.project_id, Person.merged_into_id.is_(None)))
+    statement = select(Enrollment.person_id, Enrollment.first_entry_date.label("reached_on")).where(
+        Enrollment.project_id == indicator.project_id)
     return _where(statement, _characteristic_clause(indicator, Enrollment.person_id, Enrollment.first_entry_date,
                                                     age_at_entry=Enrollment.age_at_entry))
 
@@ -173,17 +163,20 @@ def _attending(indicator: Indicator, kinds: tuple[ActivityKind, ...] | None) -> 
     presences = _presences(indicator, kinds)
     if indicator.min_sessions <= 1:
         return _first_day_per_person(presences)
-    # The day a person reached N sessions: the N-th of their present marks, in date order.
-    ranked = presences.add_columns(func.row_number().over(
-        partition_by=Attendance.person_id, order_by=(ActivitySession.date, ActivitySession.id)).label("n")).subquery()
-    return select(ranked.c.person_id, ranked.c.day.label("reached_on")).where(ranked.c.n == indicator.min_sessions)
+    # The month a person reached N sessions: where their running total first gets to N.
+    monthly = presences.subquery()
+    per_month = (select(monthly.c.person_id, monthly.c.day, func.sum(monthly.c.sessions).label("sessions"))
+                 .group_by(monthly.c.person_id, monthly.c.day).subquery())
+    running = select(per_month.c.person_id, per_month.c.day, per_month.c.sessions, func.sum(per_month.c.sessions).over(
+        partition_by=per_month.c.person_id, order_by=per_month.c.day).label("total")).subquery()
+    return select(running.c.person_id, running.c.day.label("reached_on")).where(
+        running.c.total >= indicator.min_sessions, running.c.total - running.c.sessions < indicator.min_sessions)
 
 
 def _deliveries(indicator: Indicator) -> Select:
     statement = (select(ServiceDelivery.person_id, ServiceDelivery.delivered_on.label("day"))
                  .join(Activity, Activity.id == ServiceDelivery.activity_id)
-                 .join(Person, Person.id == ServiceDelivery.person_id)
-                 .where(Activity.project_id == indicator.project_id, Person.merged_into_id.is_(None)))
+                 .where(Activity.project_id == indicator.project_id))
     if indicator.activity_id is not None:
         statement = statement.where(ServiceDelivery.activity_id == indicator.activity_id)
     type_ids = [service_type.id for service_type in indicator.service_types]
@@ -194,9 +187,7 @@ def _deliveries(indicator: Indicator) -> Select:
 
 def _hours(indicator: Indicator) -> Select:
     statement = (select(VolunteerHours.person_id, VolunteerHours.day, VolunteerHours.hours.label("amount"))
-                 .join(Person, Person.id == VolunteerHours.person_id)
-                 .where(VolunteerHours.project_id == indicator.project_id, VolunteerHours.hours > 0,
-                        Person.merged_into_id.is_(None)))
+                 .where(VolunteerHours.project_id == indicator.project_id, VolunteerHours.hours > 0))
     if indicator.activity_id is not None:
         statement = statement.where(VolunteerHours.activity_id == indicator.activity_id)
     return statement
@@ -206,7 +197,7 @@ def _volunteers(indicator: Indicator) -> Select:
     with_hours = _where(_hours(indicator).with_only_columns(VolunteerHours.person_id, VolunteerHours.day),
                         _characteristic_clause(indicator, VolunteerHours.person_id, VolunteerHours.day))
     present = _presences(indicator, (ActivityKind.volunteering,)).with_only_columns(
-        Attendance.person_id, ActivitySession.date.label("day"))
+        AttendanceMonth.person_id, AttendanceMonth.month.label("day"))
     return _first_day_per_person(union_all(with_hours, present).subquery().select())
 
 
@@ -253,18 +244,19 @@ def _day_column(query: RuleQuery, sub):
     return sub.c.reached_on if query.per_person else sub.c.day
 
 
-def computed_total(db: Session, query: RuleQuery) -> Decimal:
-    sub = query.statement.subquery()
-    value = func.count() if query.per_person else func.coalesce(func.sum(sub.c.amount), 0)
-    return Decimal(db.scalar(select(value).select_from(sub)) or 0)
-
-
 def computed_by_month(db: Session, query: RuleQuery) -> dict[str, Decimal]:
-    """What the rule adds in each month ('2026-03' → amount), from its first month to its last."""
+    """What the rule adds in each month ('2026-03' → amount); their sum is the achieved value.
+
+    Grouped by day in SQL (a few thousand days at most), by month here: cheaper than formatting a
+    month for every row."""
     sub = query.statement.subquery()
-    month = month_of(_day_column(query, sub))
+    day = _day_column(query, sub)
     value = func.count() if query.per_person else func.sum(sub.c.amount)
-    return {key: Decimal(amount) for key, amount in db.execute(select(month, value).group_by(month)) if key}
+    months: dict[str, Decimal] = {}
+    for when, amount in db.execute(select(day, value).group_by(day)):
+        key = when.strftime("%Y-%m")
+        months[key] = months.get(key, Decimal(0)) + Decimal(amount)
+    return months
 
 
 def counted_persons(query: RuleQuery) -> Select:

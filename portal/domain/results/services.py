@@ -25,7 +25,7 @@ from portal.domain.projects.models import Activity, Indicator, IndicatorUnit, Pr
 from portal.domain.projects.services import require
 from portal.domain.results import rules
 from portal.domain.results.models import IndicatorAdjustment
-from portal.domain.results.version import current_version
+from portal.domain.results.version import current_version, has_uncommitted_changes
 from portal.domain.text import normalize_ro
 
 RESULTS_MANAGE = "results.manage"  # a project's indicators, their rules and adjustments
@@ -81,21 +81,23 @@ class ProjectResults:
     version: int
     computed_at: datetime  # UTC
     indicators: tuple[IndicatorResult, ...]
-    # Target-group members at entry by sex and 2021–2027 age band: {(sex or "", band): count}.
-    participants: dict = field(default_factory=dict)
 
     @property
     def public_indicators(self) -> tuple[IndicatorResult, ...]:
         return tuple(indicator for indicator in self.indicators if indicator.is_public)
 
 
-def compute_indicator(db: Session, indicator: Indicator) -> IndicatorResult:
+def compute_indicator(db: Session, indicator: Indicator,
+                      adjusted: list[tuple[Decimal, date]] | None = None) -> IndicatorResult:
+    """The indicator's figures; `adjusted` (amount, effective_on) are its adjustments when already read."""
     query = rules.rule_query(indicator)
     by_month: dict[str, Decimal] = rules.computed_by_month(db, query) if query else {}
-    computed = rules.computed_total(db, query) if query else None
+    computed = sum(by_month.values(), Decimal(0)) if query else None
     adjustment = Decimal(0)
-    for amount, effective_on in db.execute(select(IndicatorAdjustment.amount, IndicatorAdjustment.effective_on)
-                                           .where(IndicatorAdjustment.indicator_id == indicator.id)):
+    if adjusted is None:
+        adjusted = db.execute(select(IndicatorAdjustment.amount, IndicatorAdjustment.effective_on)
+                              .where(IndicatorAdjustment.indicator_id == indicator.id)).all()
+    for amount, effective_on in adjusted:
         adjustment += amount
         key = effective_on.strftime("%Y-%m")
         by_month[key] = by_month.get(key, Decimal(0)) + amount
@@ -118,7 +120,7 @@ def participants_by_sex_and_age(db: Session, project_id: int) -> dict[tuple[str,
     for sex, age, number in db.execute(
             select(Person.sex, Enrollment.age_at_entry, func.count())
             .join(Person, Person.id == Enrollment.person_id)
-            .where(Enrollment.project_id == project_id, Person.merged_into_id.is_(None))
+            .where(Enrollment.project_id == project_id)
             .group_by(Person.sex, Enrollment.age_at_entry)):
         key = (sex.value if sex else "", age_band_2021(age))
         counts[key] = counts.get(key, 0) + number
@@ -129,9 +131,14 @@ def compute_project(db: Session, project: Project) -> ProjectResults:
     version = current_version(db)  # read first: figures made after it are at least this fresh
     indicators = db.scalars(select(Indicator).where(Indicator.project_id == project.id)
                             .options(selectinload(Indicator.service_types)).order_by(Indicator.id)).all()
-    results = sorted((compute_indicator(db, indicator) for indicator in indicators), key=lambda r: _code_key(r.code))
-    return ProjectResults(project_id=project.id, version=version, computed_at=utcnow(), indicators=tuple(results),
-                          participants=participants_by_sex_and_age(db, project.id))
+    adjusted: dict[int, list[tuple[Decimal, date]]] = {indicator.id: [] for indicator in indicators}
+    for indicator_id, amount, effective_on in db.execute(
+            select(IndicatorAdjustment.indicator_id, IndicatorAdjustment.amount, IndicatorAdjustment.effective_on)
+            .join(Indicator).where(Indicator.project_id == project.id)):
+        adjusted[indicator_id].append((amount, effective_on))
+    results = sorted((compute_indicator(db, indicator, adjusted[indicator.id]) for indicator in indicators),
+                     key=lambda r: _code_key(r.code))
+    return ProjectResults(project_id=project.id, version=version, computed_at=utcnow(), indicators=tuple(results))
 
 
 def _code_key(code: str) -> tuple:
@@ -184,8 +191,8 @@ def app_cache(app) -> ResultsCache:
 
 def project_results(db: Session, project: Project, cache: ResultsCache | None = None) -> ProjectResults:
     """The project's figures at the current version of the records, from the cache when it has them."""
-    if cache is None:
-        return compute_project(db, project)
+    if cache is None or has_uncommitted_changes(db):
+        return compute_project(db, project)  # figures counting changes not committed are nobody else's
     version = current_version(db)
     cached = cache.get(("figures", project.id), version)
     if cached is not None:
@@ -193,6 +200,21 @@ def project_results(db: Session, project: Project, cache: ResultsCache | None = 
     results = compute_project(db, project)
     cache.put(("figures", project.id), results.version, results)
     return results
+
+
+def project_participants(db: Session, project: Project, cache: ResultsCache | None = None) -> dict[tuple[str, str], int]:
+    """`participants_by_sex_and_age` at the current version, cached like the figures (the public page's
+    breakdown; the staff dashboard does not need it)."""
+    if cache is not None and has_uncommitted_changes(db):
+        cache = None  # counts of changes not committed are nobody else's
+    version = current_version(db)
+    key = ("participants", project.id)
+    cached = cache.get(key, version) if cache is not None else None
+    if cached is None:
+        cached = participants_by_sex_and_age(db, project.id)
+        if cache is not None:
+            cache.put(key, version, cached)
+    return cached
 
 
 def shown_count(value: int) -> str | int:

@@ -24,6 +24,13 @@ def current_version(db: Session) -> int:
     return db.scalar(select(ResultsVersion.version).where(ResultsVersion.id == VERSION_ROW)) or 0
 
 
+def has_uncommitted_changes(db: Session) -> bool:
+    """Whether the session holds changes to tracked tables that are not committed yet: figures it
+    computes now count them, so they belong to no version and must not be cached."""
+    db.flush()
+    return bool(db.info.get(_DIRTY))
+
+
 def bump(db: Session) -> None:
     if db.execute(update(ResultsVersion).where(ResultsVersion.id == VERSION_ROW)
                   .values(version=ResultsVersion.version + 1)).rowcount == 0:
@@ -56,3 +63,9 @@ def _bump_before_commit(session: Session) -> None:
     if session.info.pop(_DIRTY, False):
         bump(session)
         session.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction is gone, and its changes with it
+        session.info.pop(_DIRTY, None)
