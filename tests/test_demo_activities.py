@@ -12,7 +12,9 @@ from portal.domain.activities.models import (
 from portal.domain.casework.models import ServiceDelivery
 from portal.domain.people.models import Enrollment, Person
 from portal.domain.people.services import age_on
-from portal.domain.projects.models import Activity, ActivityKind, Project
+from portal.domain.projects.models import Activity, ActivityKind, Indicator, Project
+from portal.domain.results.services import project_results
+from portal.domain.volunteering.models import VolunteerHours
 
 TODAY = date(2026, 11, 24)  # a Tuesday inside both demo projects: sessions today and two weeks ahead
 
@@ -35,6 +37,7 @@ def test_demo_sessions_attendance_and_services(db_session, monkeypatch):
     check_sheets(db_session)
     check_every_mark_is_expected_or_a_walk_in(db_session)
     check_services(db_session)
+    check_indicator_figures(db_session)
     check_a_second_load_duplicates_nothing(db_session)
 
 
@@ -134,6 +137,28 @@ def check_services(demo):
                           .where(ServiceDelivery.activity_id == activity(demo, "155550", "A1.2").id)).one()
     assert tested[0] == tested[1]  # one medical test per person
     assert count(demo, ServiceDelivery, ServiceDelivery.delivered_on > TODAY) == 0
+
+
+def check_indicator_figures(demo):
+    """Every indicator with a rule computes a figure from the records; where its activity has records, above 0."""
+    figures = {}
+    for project in demo.scalars(select(Project)):
+        for result in project_results(demo, project).indicators:
+            figures[project.code, result.code] = result
+            if result.rule is None:
+                continue
+            of = demo.get(Indicator, result.id).activity_id
+            sessions = select(ActivitySession.id).where(ActivitySession.activity_id == of)
+            has_records = of is None or any(count(demo, model, where) for model, where in (
+                (Attendance, Attendance.session_id.in_(sessions)), (ServiceDelivery, ServiceDelivery.activity_id == of),
+                (VolunteerHours, VolunteerHours.activity_id == of)))
+            assert result.computed >= 0 and (result.computed > 0 or not has_records), (project.code, result.code)
+    assert figures["155550", "I8"].achieved is None  # no rule, no adjustment
+    second_chance = figures["155550", "I4"]  # 20 learners, each present at 10 sessions or more
+    assert second_chance.computed == second_chance.target == 20
+    assert 0 < figures["BC-SDL-2022", "I5"].computed <= 3  # cultural evenings held so far
+    bacau = demo.scalar(select(Project.id).where(Project.code == "BC-SDL-2022"))
+    assert figures["BC-SDL-2022", "I1"].computed == count(demo, Enrollment, Enrollment.project_id == bacau)
 
 
 def test_holidays_and_sheet_numbers():
