@@ -86,3 +86,130 @@ ACTIVITY_KIND = {
 def choices(labels: dict, blank=None):
     items = [(getattr(key, "value", key), label) for key, label in labels.items()]
     return ([("", blank)] if blank is not None else []) + items
+
+
+# Indicators and the rules that count them (staff results pages) ---------------------------------
+
+from portal.domain.projects.models import IndicatorUnit, RuleKind
+
+INDICATOR_UNIT = {
+    IndicatorUnit.persons: _l("persons"),
+    IndicatorUnit.services: _l("services"),
+    IndicatorUnit.sessions: _l("sessions"),
+    IndicatorUnit.events: _l("events"),
+    IndicatorUnit.hours: _l("hours"),
+}
+RULE_KIND = {
+    RuleKind.enrolled_persons: _l("Persons in the target group"),
+    RuleKind.attending_persons: _l("Persons who attended (at least N sessions)"),
+    RuleKind.services_delivered: _l("Individual services delivered (count)"),
+    RuleKind.service_recipients: _l("Persons who received individual services"),
+    RuleKind.volunteers: _l("Volunteers (persons)"),
+    RuleKind.volunteer_hours: _l("Volunteering hours (sum)"),
+    RuleKind.event_attendees: _l("Persons present at public events"),
+    RuleKind.sessions_held: _l("Sessions held"),
+}
+RULE_AGE_BAND = {
+    "under_18": _l("under 18"),
+    "18_29": _l("18 to 29"),
+    "30_54": _l("30 to 54"),
+    "55_plus": _l("55 and over"),
+    "under_25": _l("under 25 (2014–2020)"),
+    "25_54": _l("25 to 54 (2014–2020)"),
+    "over_54": _l("over 54 (2014–2020)"),
+}
+RULE_ISCED_BAND = {
+    "0_2": _l("ISCED 0–2 (at most lower secondary)"),
+    "1_2": _l("ISCED 1–2 (2014–2020)"),
+    "3_4": _l("ISCED 3–4 (upper secondary or post-secondary)"),
+    "5_8": _l("ISCED 5–8 (tertiary)"),
+}
+RULE_LABOUR_GROUP = {
+    "employed": LABOUR_STATUS[LabourStatus.employed],
+    "unemployed": _l("unemployed (including long-term)"),
+    "long_term_unemployed": LABOUR_STATUS[LabourStatus.long_term_unemployed],
+    "inactive": _l("inactive (including not in education or training)"),
+    "inactive_not_in_education": LABOUR_STATUS[LabourStatus.inactive_not_in_education],
+}
+
+
+def characteristic_label(key: str) -> str:
+    """"age:under_18" → "age: under 18"; "" → "everyone"."""
+    from flask_babel import gettext
+
+    kind, _sep, value = (key or "").partition(":")
+    if not kind:
+        return gettext("everyone")
+    if kind == "sex":
+        return gettext("sex: %(sex)s", sex=SEX[Sex(value)])
+    if kind == "age":
+        return gettext("age: %(band)s", band=RULE_AGE_BAND[value])
+    if kind == "labour":
+        return gettext("at entry: %(status)s", status=RULE_LABOUR_GROUP[value])
+    if kind == "isced":
+        return gettext("education at entry: %(band)s", band=RULE_ISCED_BAND[value])
+    if kind == "situation":
+        return gettext("at entry: %(situation)s", situation=SITUATION[value])
+    return key
+
+
+def characteristic_choices() -> list[tuple[str, str]]:
+    from portal.domain.results.rules import CHARACTERISTICS
+
+    return [(key, characteristic_label(key)) for key in CHARACTERISTICS]
+
+
+def _by_id(items) -> dict:
+    if items is None:
+        return {}
+    return items if isinstance(items, dict) else {item.id: item for item in items}
+
+
+def describe_rule(indicator, activities=None, service_types=None) -> str:
+    """The indicator's rule in words, e.g. "Persons present at ≥ 10 sessions of A2.3 Second Chance".
+
+    `indicator` is an Indicator or an IndicatorResult (the latter knows only its kind of rule);
+    `activities` and `service_types` are the project's, as lists or {id: object}."""
+    from flask_babel import gettext
+
+    from portal.i18n import localized
+
+    rule = indicator.rule
+    if rule is None:
+        return gettext("No rule yet: only logged adjustments count.")
+    activities, service_types = _by_id(activities), _by_id(service_types)
+    activity = activities.get(getattr(indicator, "activity_id", None))
+    where = (f"{activity.code} {localized(activity, 'name')}" if activity is not None
+             else gettext("any activity of the project"))
+    chosen = [service_types.get(item, item) if isinstance(item, int) else item
+              for item in getattr(indicator, "service_types", None) or []]
+    types = ", ".join(localized(item, "name") if hasattr(item, "name_ro") else str(item) for item in chosen)
+    sessions = getattr(indicator, "min_sessions", 1) or 1
+    if rule == RuleKind.enrolled_persons:
+        text = gettext("Persons in the project's target group, counted once from their first entry")
+    elif rule == RuleKind.attending_persons:
+        text = (gettext("Persons present at ≥ %(sessions)d sessions of %(activity)s", sessions=sessions, activity=where)
+                if sessions > 1 else gettext("Persons present at least once at %(activity)s", activity=where))
+    elif rule == RuleKind.event_attendees:
+        text = gettext("Persons present at public events: %(activity)s", activity=where)
+    elif rule == RuleKind.service_recipients:
+        text = (gettext("Persons who received services of types %(types)s in %(activity)s (each person once)",
+                        types=types, activity=where) if chosen else
+                gettext("Persons who received services of any type in %(activity)s (each person once)",
+                        activity=where))
+    elif rule == RuleKind.services_delivered:
+        text = (gettext("Services of types %(types)s in %(activity)s (count)", types=types, activity=where)
+                if chosen else gettext("Services of any type in %(activity)s (count)", activity=where))
+    elif rule == RuleKind.volunteers:
+        text = gettext("Volunteers with hours recorded or present at volunteering sessions: %(activity)s",
+                       activity=where)
+    elif rule == RuleKind.volunteer_hours:
+        text = gettext("Volunteering hours recorded, summed: %(activity)s", activity=where)
+    elif rule == RuleKind.sessions_held:
+        text = gettext("Sessions held (not cancelled, at least one person present): %(activity)s", activity=where)
+    else:
+        text = str(RULE_KIND.get(rule, rule))
+    characteristic = getattr(indicator, "characteristic", "")
+    if characteristic:
+        text = gettext("%(rule)s — only %(characteristic)s", rule=text, characteristic=characteristic_label(characteristic))
+    return text
