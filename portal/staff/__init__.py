@@ -11,3 +11,5 @@ from portal.staff import listing_publish  # noqa: E402,F401
 from portal.staff import volunteers  # noqa: E402,F401
 from portal.staff import outbox  # noqa: E402,F401
 from portal.staff import news  # noqa: E402,F401
+from portal.staff import esf_report  # noqa: E402,F401
+from portal.staff import results  # noqa: E402,F401

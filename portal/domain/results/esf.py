@@ -54,7 +54,7 @@ TABLE_TITLES = {
 }
 COLUMN_LABELS = {
     "F": _l("Women"), "M": _l("Men"), NOT_RECORDED: _l("Sex not recorded"), TOTAL: _l("Total"),
-    "yes": _l("yes"), "no": _l("no"), "refused": _l("refused to answer"), "not_asked": _l("not asked"),
+    "yes": _l("yes"), "no": _l("no"), "refused": _l("refused"), "not_asked": _l("not asked"),
     "yes_F": _l("yes: women"), "yes_M": _l("yes: men"), "yes_not_recorded": _l("yes: sex not recorded"),
 }
 ROW_LABELS = {
