@@ -14,7 +14,6 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.routing import BuildError
 
 from portal.domain import clock
 from portal.domain.casework import services as casework
@@ -47,16 +46,6 @@ SPARK_WIDTH, SPARK_HEIGHT = 120, 24
 
 
 # Shared pieces ----------------------------------------------------------------------------------
-
-def _url(endpoints: tuple[str, ...], fallback: str, **values) -> str:
-    """A page another part of the portal serves; its plain path while that part is not installed."""
-    for endpoint in endpoints:
-        try:
-            return url_for(endpoint, **values)
-        except BuildError:
-            continue
-    return fallback
-
 
 def _indicator_or_404(indicator_id: int, permission: str = VIEW_PROJECTS) -> Indicator:
     indicator = db.session.scalar(select(Indicator).where(Indicator.id == indicator_id).options(
@@ -142,8 +131,7 @@ def results_dashboard(project_id: int):
     return render_page(
         "portal/results/dashboard.html", project=project, figures=figures, rows=rows, month_rows=month_rows,
         months=months, can_manage=can(RESULTS_MANAGE, project_id=project.id),
-        esf_url=_url(("portal.esf_report_page", "portal.esf_report"), f"{request.script_root}/portal/proiecte/{project.id}/raport-fse",
-                     project_id=project.id),
+        esf_url=url_for("portal.esf_report_page", project_id=project.id),
         public_url=f"{request.script_root}/rezultate/{project.code}" if project.is_public else None,
         SPARK_WIDTH=SPARK_WIDTH, SPARK_HEIGHT=SPARK_HEIGHT)
 
