@@ -8,3 +8,4 @@ from public_site import listings  # noqa: E402,F401
 from public_site import signups  # noqa: E402,F401
 from public_site import calendar  # noqa: E402,F401
 from public_site import news  # noqa: E402,F401
+from public_site import results  # noqa: E402,F401

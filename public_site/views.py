@@ -3,7 +3,7 @@ from datetime import date
 from flask import abort, make_response, redirect, render_template, request, url_for
 
 from portal.config import SUPPORTED_LOCALES
-from portal.domain.projects.services import projects_overview, public_indicators
+from portal.domain.projects.services import projects_overview
 from portal.extensions import db
 from portal.i18n import LOCALE_COOKIE
 from portal.web import safe_next
@@ -16,12 +16,6 @@ ACCESSIBILITY_STATEMENT_DATE = date(2026, 11, 24)
 @bp.get("/")
 def home():
     return render_template("public_site/home.html", projects=projects_overview(db.session, public_only=True))
-
-
-@bp.get("/rezultate")
-def results():
-    return render_template("public_site/results.html", projects=projects_overview(db.session, public_only=True),
-                           public_indicators=public_indicators)
 
 
 @bp.get("/accesibilitate")
