@@ -28,12 +28,6 @@ def lang_attr(obj, field: str) -> Markup:
 
 
 @bp.app_template_global()
-def gallery_strips(projects) -> dict:
-    """The newest gallery photos of each of these projects, in one query (the results page)."""
-    return news.gallery_strips(db.session, [project.id for project in projects])
-
-
-@bp.app_template_global()
 def media_url(image, thumbnail: bool = True) -> str:
     suffix = "-thumb.webp" if thumbnail else ".jpg"
     return url_for("public.media", name=image.stored_name + suffix)

@@ -43,7 +43,6 @@ from flask import abort, current_app, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -349,11 +348,7 @@ def _project_or_404(code: str):
 
 
 def _latest_news(project_id: int) -> list[NewsPost]:
-    # The public site's own rule for what is visible, narrowed to the project.
-    return list(db.session.scalars(
-        news._visible_posts(clock.today()).where(NewsPost.project_id == project_id)
-        .options(selectinload(NewsPost.project))
-        .order_by(NewsPost.published_on.desc(), NewsPost.id.desc()).limit(NEWS_ON_PAGE)))
+    return news.project_posts(db.session, project_id, NEWS_ON_PAGE)
 
 
 # Routes -------------------------------------------------------------------------------------------------

@@ -24,4 +24,5 @@ for pair in "/evenimente /evenimente/[0-9]" "/voluntariat /voluntariat/[0-9]" "/
   [ -n "$link" ] && details+=("$link")
 done
 "$tool" "http://127.0.0.1:$port" / /voluntariat /voluntariat/arhiva /evenimente /evenimente/arhiva /noutati \
-  /rezultate /accesibilitate /confidentialitate "${details[@]}" /portal/autentificare
+  /rezultate /rezultate/155550 /rezultate/BC-SDL-2022 /accesibilitate /confidentialitate "${details[@]}" \
+  /portal/autentificare

@@ -8,6 +8,7 @@ the public site, so the staff and the public always see the same numbers.
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date
@@ -132,7 +133,7 @@ def results_dashboard(project_id: int):
         "portal/results/dashboard.html", project=project, figures=figures, rows=rows, month_rows=month_rows,
         months=months, can_manage=can(RESULTS_MANAGE, project_id=project.id),
         esf_url=url_for("portal.esf_report_page", project_id=project.id),
-        public_url=f"{request.script_root}/rezultate/{project.code}" if project.is_public else None,
+        public_url=url_for("public.results_project", code=project.code) if project.is_public else None,
         SPARK_WIDTH=SPARK_WIDTH, SPARK_HEIGHT=SPARK_HEIGHT)
 
 
@@ -190,7 +191,12 @@ def adjustment_add(indicator_id: int):
                     amount=plain_number(adjustment.amount), code=indicator.code), "success")
             target = url_for("portal.indicator_detail", indicator_id=indicator.id, _anchor="ajustari")
             if htmx and not htmx.boosted:
-                return "", 200, {"HX-Redirect": target}
+                headers = {"HX-Redirect": target}
+                here = urlsplit(htmx.current_url or "")
+                if (here.path, here.query) == (urlsplit(target).path, ""):
+                    # Only the #ajustari of the page the browser is on: HX-Redirect would just scroll.
+                    headers["HX-Refresh"] = "true"
+                return "", 200, headers
             return redirect(target, code=303)
     return _render_indicator(indicator, adjustment_form=form, status=422, block="adjustment_form")
 

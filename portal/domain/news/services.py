@@ -413,6 +413,14 @@ def public_posts(db: Session, page: int = 1, *, today: date | None = None,
     return posts[:per_page], len(posts) > per_page
 
 
+def project_posts(db: Session, project_id: int, limit: int, *, today: date | None = None) -> list[NewsPost]:
+    """A project's latest public posts, newest first (its results page)."""
+    return list(db.scalars(
+        _visible_posts(today or clock.today()).where(NewsPost.project_id == project_id)
+        .options(selectinload(NewsPost.project))
+        .order_by(NewsPost.published_on.desc(), NewsPost.id.desc()).limit(limit)))
+
+
 def post_for_public(db: Session, post_id: int, *, today: date | None = None) -> NewsPost | None:
     return db.scalar(_visible_posts(today or clock.today()).where(NewsPost.id == post_id)
                      .options(selectinload(NewsPost.images)))
