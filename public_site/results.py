@@ -54,7 +54,7 @@ from portal.domain.news.models import NewsPost
 from portal.domain.results.models import ResultsVersion
 from portal.domain.results.services import (
     AGE_BANDS_2021, SMALL_COUNT, IndicatorResult, ProjectResults, app_cache, project_participants, project_results,
-    public_achieved, public_project, public_projects, shown_count,
+    public_achieved, public_projects, shown_count,
 )
 from portal.domain.results.version import VERSION_ROW, current_version
 from portal.extensions import db
@@ -303,7 +303,8 @@ def cached(build: Callable[[], StoredResponse], *, per_language: bool, headers: 
     cache = app_cache(current_app)
     version = current_version(db.session)  # read before building: what is built is at least this fresh
     language = current_locale() if per_language else ""
-    key = ("public-results", request.path, language, clock.today().isoformat())
+    # The script root too: links differ under another prefix (X-Forwarded-Prefix behind a proxy).
+    key = ("public-results", request.script_root, request.path, language, clock.today().isoformat())
     # Made for this request only: flash messages to show, or a query string the language links carry;
     # and nothing is kept while developing, when templates change under a running app.
     own = current_app.debug or (per_language and (bool(request.query_string) or bool(session.get("_flashes"))))
@@ -341,7 +342,7 @@ OPEN_DATA = {"Access-Control-Allow-Origin": "*"}
 
 
 def _project_or_404(code: str):
-    project = public_project(db.session, code)
+    project = news.public_project(db.session, code)
     if project is None:
         abort(404)
     return project
@@ -467,6 +468,8 @@ class ResultsFastPath:
         """(language, day, encoding) of a request the store may answer, else None."""
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") or self.app.debug:
             return None
+        if environ.get("SCRIPT_NAME") or "HTTP_X_FORWARDED_PREFIX" in environ:
+            return None  # another prefix makes other links: Flask answers (and keys by it)
         if any(name in environ for name in CONDITIONAL) or len(environ.get("HTTP_ACCEPT_ENCODING", "")) > 200:
             return None
         if self.app.config.get("HTTPS") and environ.get("wsgi.url_scheme") != "https":
@@ -520,13 +523,13 @@ class ResultsFastPath:
         if (request_key is None or made is None or not sent or not sent[0].startswith("200 ")
                 or any(name.lower() == "set-cookie" for name, _value in sent[1])):
             return result
-        (_prefix, made_path, made_language, made_day), version = made
+        (_prefix, _script_root, made_path, made_language, made_day), version = made
         language, day, encoding = request_key
         if made_path != path or made_day != day or made_language not in ("", language):
             return result
         if encoding not in self.encodings:
             if len(self.encodings) >= MAX_ENCODINGS:
-                return result
+                self.encodings.clear()  # odd headers must not keep real browsers out for good
             self.encodings.add(encoding)
         try:
             body = b"".join(result)

@@ -123,3 +123,17 @@ def test_any_sequence_of_changes_leaves_what_a_rebuild_gives(db_session):
     tally.rebuild(connection)
     db_session.expire_all()
     assert tallied(db_session) == before
+
+
+def test_the_triggers_are_in_place_at_head(db_session):
+    """A later migration that rebuilds `attendance` or `activity_session` (SQLite's batch mode copies
+    tables) must install them again: this fails if it does not."""
+    connection = db_session.connection()
+    if connection.dialect.name == "sqlite":
+        names = set(connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        assert names >= {"attendance_month_insert", "attendance_month_delete", "attendance_month_update",
+                         "attendance_month_session_update", "attendance_month_session_delete"}
+    else:
+        names = set(connection.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+        assert names >= {"attendance_month_mark", "attendance_month_session_update",
+                         "attendance_month_session_delete"}

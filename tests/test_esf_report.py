@@ -230,7 +230,7 @@ def sheet_values(sheet) -> dict[tuple[str, str], list]:
 def test_the_xlsx_holds_both_band_sets_with_the_same_numbers(client, login_as, db_session, zum, mixed):
     from openpyxl import load_workbook
 
-    login_as("viewer")
+    login_as("coordinator")
     client.set_cookie("lang", "en")
     response = client.get(f"/portal/proiecte/{zum.id}/raport-fse.xlsx?de_la=01.01.2023")
     assert response.status_code == 200
@@ -264,7 +264,7 @@ def test_the_xlsx_holds_both_band_sets_with_the_same_numbers(client, login_as, d
 
 
 def test_the_csv_is_long_format_with_machine_keys(client, login_as, zum, mixed):
-    login_as("viewer")
+    login_as("coordinator")
     response = client.get(f"/portal/proiecte/{zum.id}/raport-fse.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith(b"\xef\xbb\xbf")
@@ -287,7 +287,7 @@ def test_the_csv_is_long_format_with_machine_keys(client, login_as, zum, mixed):
 
 
 def test_the_page_shows_both_band_sets_or_one(client, login_as, zum, mixed):
-    login_as("viewer")
+    login_as("coordinator")
     client.set_cookie("lang", "en")
     page = client.get(f"/portal/proiecte/{zum.id}/raport-fse").get_data(as_text=True)
     assert "ESF report: participants at entry" in page
@@ -301,6 +301,17 @@ def test_the_page_shows_both_band_sets_or_one(client, login_as, zum, mixed):
     assert "raport-fse.csv?de_la=2023-01-01&amp;pana_la=31.12.2023" in text
     project_page = client.get(f"/portal/proiecte/{zum.id}").get_data(as_text=True)
     assert f"/portal/proiecte/{zum.id}/raport-fse" in project_page
+
+
+def test_the_disability_and_minority_rows_need_the_special_category_right(client, login_as, zum, mixed):
+    login_as("viewer")  # reads the project, not special-category data
+    client.set_cookie("lang", "en")
+    page = client.get(f"/portal/proiecte/{zum.id}/raport-fse").get_data(as_text=True)
+    assert "Jobless household" in page or "jobless" in page.lower()
+    assert "Disability" not in page and "minority" not in page.lower().replace("the disability and minority rows", "")
+    assert "shown only to those with the right to special-category data" in page
+    rows = client.get(f"/portal/proiecte/{zum.id}/raport-fse.csv").get_data(as_text=True)
+    assert ",disability," not in rows and ",minority," not in rows and ",homeless," in rows
 
 
 def test_bad_dates_are_explained_on_the_form(client, login_as, zum):

@@ -320,6 +320,14 @@ def test_the_cached_page_holds_nothing_of_the_visitor(app, demo):
     assert "Mesajul doar" not in other and "ref%3Dx" not in other and "ref=x" not in other
 
 
+def test_a_page_made_under_another_prefix_is_never_served_to_others(app, demo):
+    # Behind a proxy that passes X-Forwarded-Prefix on (ProxyFix sets SCRIPT_NAME from it).
+    path = f"/rezultate/{CODE}"
+    for prefixed in (path, "/rezultate.json"):
+        assert "/evil/" in text(app.test_client().get(prefixed, environ_overrides={"SCRIPT_NAME": "/evil"}))
+        assert "/evil/" not in text(app.test_client().get(prefixed))
+
+
 def test_a_plain_visit_gets_what_flask_sent_without_going_through_flask_again(app, demo):
     from flask import request
 

@@ -320,6 +320,19 @@ def test_the_persons_counted_are_listed_on_request_and_the_read_is_audited(demo,
     assert audited() == 1
 
 
+def test_who_counts_for_a_disability_indicator_needs_the_special_category_right(demo, login_as, english):
+    ana, barbu = after_school(demo)
+    present(demo, held(demo, OCTOBER, activity(demo)), ana, barbu)
+    i3 = indicator(demo, "I3")
+    i3.characteristic = "situation:disability"
+    demo.commit()
+    login_as("viewer")
+    page = english.get(f"/portal/indicatori/{i3.id}?persoane=1").get_data(as_text=True)
+    assert "Show the persons counted" not in page and "persons counted." not in page
+    login_as("coordinator")  # holds the special-category right
+    assert "Show the persons counted" in english.get(f"/portal/indicatori/{i3.id}").get_data(as_text=True)
+
+
 def test_a_rule_counting_sessions_has_no_list_of_persons(demo, login_as, english):
     login_as("viewer")
     i5 = indicator(demo, "I5", BACAU)  # cultural evenings held
@@ -372,7 +385,8 @@ def test_an_indicator_with_a_characteristic_and_service_types(demo, login_as, en
 
     service_types = list(demo.scalars(select(ServiceType).where(ServiceType.project_id == proj.id)))[:2]
     response = english.post_form(f"/portal/proiecte/{proj.id}/indicatori/nou", indicator_form(
-        code="S1", rule="services_delivered", service_type_ids=[str(item.id) for item in service_types], target="40"))
+        code="S1", rule="services_delivered", service_type_ids=[str(item.id) for item in service_types], target="40",
+        unit="services"))
     assert response.status_code == 303
     page = english.get(response.headers["Location"]).get_data(as_text=True)
     assert "Services of types" in page and "(count)" in page
@@ -401,19 +415,23 @@ def test_a_wrong_indicator_is_refused_on_the_right_field(demo, login_as, english
     assert indicator(demo, "I20") is None
 
 
-def test_an_indicator_is_deleted_after_a_confirmation(demo, login_as, english):
+def test_an_indicator_is_deleted_after_a_confirmation_unless_it_has_adjustments(demo, login_as, english):
     login_as("coordinator")
-    i8 = indicator(demo, "I8")
-    english.post_form(f"/portal/indicatori/{i8.id}/ajustari", {
-        "amount": "4", "effective_on": "05.10.2026", "reason": "Numărați pe hârtie în 2022"})
+    i8, i9 = indicator(demo, "I8"), indicator(demo, "I9")
     confirm = english.get(f"/portal/indicatori/{i8.id}/stergere")
     page = confirm.get_data(as_text=True)
     assert confirm.status_code == 200 and "Delete the indicator I8?" in page
-    assert "Its 1 logged adjustment is deleted with it." in page
     assert indicator(demo, "I8") is not None  # nothing happens before the confirmation
     response = english.post_form(f"/portal/indicatori/{i8.id}/stergere")
     assert response.status_code == 303 and response.headers["Location"].endswith(dashboard_url(demo))
     assert indicator(demo, "I8") is None
-    assert demo.scalar(select(func.count()).select_from(IndicatorAdjustment)) == 0
     page = english.get(dashboard_url(demo)).get_data(as_text=True)
     assert "The indicator I8 has been deleted." in page and ">I8</a></th>" not in page
+    # Adjustments are a log: an indicator that has one stays.
+    english.post_form(f"/portal/indicatori/{i9.id}/ajustari", {
+        "amount": "4", "effective_on": "05.10.2026", "reason": "Numărați pe hârtie în 2022"})
+    page = english.get(f"/portal/indicatori/{i9.id}/stergere").get_data(as_text=True)
+    assert "It has 1 logged adjustment, so it cannot be deleted" in page and "Yes, delete" not in page
+    response = english.post_form(f"/portal/indicatori/{i9.id}/stergere")
+    assert response.status_code == 303 and indicator(demo, "I9") is not None
+    assert demo.scalar(select(func.count()).select_from(IndicatorAdjustment)) == 1

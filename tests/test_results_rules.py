@@ -334,6 +334,22 @@ def test_volunteers_once_and_their_hours_summed_exactly(world):
     assert count(db, w.other, R.volunteer_hours, unit=U.hours)[0] == Decimal(8)
 
 
+def test_hours_of_a_session_count_on_its_day_and_not_once_it_is_cancelled(world):
+    db, w = world.db, world
+    volunteer = person(db, w.project)
+    session = attend(db, w.v1, person(db, w.project), date(2025, 4, 20))
+    volunteering.log_hours(db, volunteer, w.project, Decimal(3), session.date, ALL, session=session, today=TODAY)
+    db.flush()
+    assert count(db, w.project, R.volunteer_hours, unit=U.hours) == (Decimal(3), {"2025-04": Decimal(3)})
+    session.date = date(2025, 6, 2)  # moved: the hours follow the session
+    db.flush()
+    assert count(db, w.project, R.volunteer_hours, unit=U.hours) == (Decimal(3), {"2025-06": Decimal(3)})
+    session.is_cancelled = True
+    db.flush()
+    assert count(db, w.project, R.volunteer_hours, unit=U.hours)[0] == 0
+    assert count(db, w.project, R.volunteers)[0] == 0
+
+
 # Events and sessions held ---------------------------------------------------------------------------------
 
 def test_event_attendees_and_sessions_held(world):
@@ -516,7 +532,7 @@ def test_the_version_goes_up_with_every_committed_change_to_the_records(world):
     assert bumped(db, lambda: indicator(db, w.project, R.volunteers))
     assert bumped(db, lambda: adjust(db, target, "3"))
     assert bumped(db, lambda: setattr(target, "target", Decimal(20)))
-    assert bumped(db, lambda: results.delete_indicator(db, target, ALL))
+    assert bumped(db, lambda: results.delete_indicator(db, indicator(db, w.project, R.volunteers), ALL))
     # Bulk statements count too.
     assert bumped(db, lambda: db.execute(update(Attendance).where(Attendance.person_id == someone.id)
                                          .values(status=P)))
@@ -588,3 +604,23 @@ def test_a_change_not_yet_committed_or_rolled_back_leaves_no_wrong_figure(world)
     db.rollback()
     assert enrolled_figure(db, w.project, cold) == 1
     assert enrolled_figure(db, w.project, cold) == 1
+
+
+def test_units_fit_rules_numbers_read_alike_and_adjustments_are_not_in_the_future(world):
+    db, w = world.db, world
+    for rule, unit in ((R.enrolled_persons, U.services), (R.volunteer_hours, U.persons),
+                       (R.services_delivered, U.persons), (R.sessions_held, U.hours)):
+        with pytest.raises(DomainError) as refused:
+            indicator(db, w.project, rule, unit=unit)
+        assert refused.value.field == "unit"
+    with pytest.raises(DomainError) as tiny:
+        indicator(db, w.project, R.enrolled_persons, target="0.001")
+    assert tiny.value.field == "target"
+    # "1.110" is one thousand one hundred and ten, for a target and for an adjustment alike.
+    assert results.parse_number("1.110") == Decimal(1110) == results.parse_number("1 110")
+    assert results.parse_number("-2,5") == Decimal("-2.5") and results.parse_number("doi") is None
+    target = indicator(db, w.project, R.enrolled_persons)
+    with pytest.raises(DomainError) as future:
+        results.add_adjustment(db, target, ALL, amount=Decimal(2), effective_on=date(2026, 12, 1),
+                               reason="Participanți înregistrați pe hârtie, dosarul 12.", today=TODAY)
+    assert future.value.field == "effective_on"

@@ -15,7 +15,7 @@ from portal.partials import render_page
 from portal.staff import bp
 from portal.staff.people import actor
 from portal.staff.people_forms import parse_date
-from portal.staff.permissions import VIEW_PROJECTS, requires
+from portal.staff.permissions import PEOPLE_SENSITIVE, VIEW_PROJECTS, can, requires
 from portal.staff.projects import project_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,14 +56,16 @@ def esf_report_page(project_id: int):
     shown = request.args.get("benzi", "")
     if shown not in SHOWN:
         shown = ""
-    report = None if errors else esf.esf_report(db.session, project, first, last)
+    sensitive = can(PEOPLE_SENSITIVE)
+    report = None if errors else esf.esf_report(db.session, project, first, last, with_sensitive=sensitive)
     band_sets = [] if report is None else [report.band_set(key) for key in esf.BAND_SETS if shown in ("", key)]
     return render_page("portal/results/esf.html", project=project, report=report, band_sets=band_sets,
                        errors=errors, shown=shown, first_text=_field_text("de_la", first),
                        last_text=_field_text("pana_la", last), filter_args=_filter_args(),
                        period=period_text(report) if report else "",
                        generated=generated_text(report) if report else "",
-                       column_labels=esf.COLUMN_LABELS, band_set_names=esf.BAND_SET_NAMES)
+                       column_labels=esf.COLUMN_LABELS, band_set_names=esf.BAND_SET_NAMES,
+                       sensitive_hidden=not sensitive)
 
 
 @bp.get("/proiecte/<int:project_id>/raport-fse.<kind>")
@@ -75,7 +77,7 @@ def esf_report_download(project_id: int, kind: str):
     first, last, errors = _period()
     if errors:  # the page says what is wrong with the dates
         return redirect(url_for("portal.esf_report_page", project_id=project.id, **_filter_args()), code=303)
-    report = esf.esf_report(db.session, project, first, last)
+    report = esf.esf_report(db.session, project, first, last, with_sensitive=can(PEOPLE_SENSITIVE))
     content = esf_xlsx(report) if kind == "xlsx" else esf_csv(report)
     period = f"{first.isoformat() if first else 'start'} to {last.isoformat() if last else 'end'}"
     record(db.session, actor(), AuditAction.export, None,

@@ -25,9 +25,11 @@ from portal.domain.results.models import IndicatorAdjustment
 from portal.extensions import db, htmx
 from portal.i18n import localized
 from portal.partials import render_page
+from portal.domain.people.models import SENSITIVE_SITUATIONS
 from portal.staff import bp, labels
 from portal.staff.people import actor, show_error
 from portal.staff.permissions import (
+    PEOPLE_SENSITIVE,
     PEOPLE_VIEW,
     RESULTS_MANAGE,
     VIEW_PROJECTS,
@@ -151,7 +153,10 @@ def _render_indicator(indicator: Indicator, *, adjustment_form: AdjustmentForm |
     can_manage = can(RESULTS_MANAGE, project_id=project.id)
     per_person = indicator.rule is not None and indicator.rule != RuleKind.sessions_held
     drill = None
-    if per_person and can(PEOPLE_VIEW) and request.args.get("persoane"):
+    # Special-category data (who has a disability, who belongs to a minority) needs its own right.
+    may_list = can(PEOPLE_VIEW) and (indicator.characteristic.partition(":")[2] not in SENSITIVE_SITUATIONS
+                                     or can(PEOPLE_SENSITIVE))
+    if per_person and may_list and request.args.get("persoane"):
         page = max(request.args.get("pagina", 1, type=int) or 1, 1)
         persons, total = results.counted_persons(db.session, actor(), indicator, page)
         pages = max((total + results.DRILL_PAGE_SIZE - 1) // results.DRILL_PAGE_SIZE, 1)
@@ -163,7 +168,7 @@ def _render_indicator(indicator: Indicator, *, adjustment_form: AdjustmentForm |
         "portal/results/indicator.html", block=block, status_code=status, indicator=indicator, project=project,
         result=result, monthly=monthly, rule_text=labels.describe_rule(indicator, activities, service_types),
         adjustments=results.adjustments(db.session, indicator), adjustment_form=adjustment_form,
-        can_manage=can_manage, per_person=per_person, can_drill=per_person and can(PEOPLE_VIEW), drill=drill,
+        can_manage=can_manage, per_person=per_person, can_drill=per_person and may_list, drill=drill,
         bar=bar_width(result), amount_unit=indicator.unit.value, IndicatorUnit=IndicatorUnit, RuleKind=RuleKind,
         labels=labels)
 
@@ -182,8 +187,9 @@ def adjustment_add(indicator_id: int):
     if form.validate_on_submit():
         try:
             adjustment = results.add_adjustment(db.session, indicator, actor(),
-                                                amount=results.parse_amount(form.amount.data or ""),
-                                                effective_on=form.effective_on.data, reason=form.reason.data or "")
+                                                amount=results.parse_number(form.amount.data),
+                                                effective_on=form.effective_on.data, reason=form.reason.data or "",
+                                                today=clock.today())
         except DomainError as error:
             show_error(form, error)
         else:

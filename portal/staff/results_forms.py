@@ -1,6 +1,5 @@
 """Forms of a project's indicators: the indicator with its rule, a logged adjustment, the deletion."""
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,27 +14,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import TextInput
 
+from portal.domain.results.services import parse_number
 from portal.staff import labels
 from portal.staff.people_forms import RoDateField, _length, _required
 from portal.staff.session_forms import CheckboxList
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
-
-
-def parse_target(text: str | None) -> Decimal | None:
-    """A number as people write it here: "1.110" and "1110" are 1110, "2,5" (or "2.5") is 2.5."""
-    text = re.sub(r"[\s\u00a0\u202f]", "", text or "")
-    if not text:
-        return None
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif _THOUSANDS.match(text):
-        text = text.replace(".", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def plain_number(value: Decimal | None) -> str:
@@ -60,7 +43,7 @@ class NumberField(Field):
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0].strip():
-            self.data = parse_target(valuelist[0])
+            self.data = parse_number(valuelist[0])
             if self.data is None:
                 raise ValueError(self.invalid_message)
 

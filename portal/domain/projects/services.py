@@ -14,7 +14,7 @@ from portal.domain.accounts.models import Role, User
 from portal.domain.actor import Actor
 from portal.domain.errors import DomainError
 from portal.domain.people.streets import street_key
-from portal.domain.projects.models import Activity, ActivityKind, Indicator, Project, ProjectMember, Zone, ZoneStreet
+from portal.domain.projects.models import Activity, ActivityKind, Project, ProjectMember, Zone, ZoneStreet
 from portal.domain.text import normalize_ro
 
 PROJECTS_MANAGE = "projects.manage"  # create projects, edit their data, zones and members
@@ -46,10 +46,6 @@ def visible_projects(db: Session, actor: Actor) -> list[Project]:
     if actor.project_ids is not None:
         query = query.where(Project.id.in_(actor.project_ids or {-1}))
     return list(db.scalars(query))
-
-
-def public_indicators(project: Project) -> list[Indicator]:
-    return [indicator for indicator in project.indicators if indicator.is_public]
 
 
 def require(actor: Actor, project_id: int, permission: str) -> None:

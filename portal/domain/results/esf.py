@@ -211,9 +211,10 @@ def _in_band(low: int | None, high: int | None):
     return lambda value: value is not None and (low is None or value >= low) and (high is None or value <= high)
 
 
-def _situation_rows(db: Session, project_id: int, first: date | None, last: date | None) -> tuple[Row, ...]:
+def _situation_rows(db: Session, project_id: int, first: date | None, last: date | None,
+                    names: tuple[str, ...] = SITUATIONS) -> tuple[Row, ...]:
     """One statement: per sex, how many answered each situation's question yes / no / refused / not asked."""
-    pairs = [(name, answer) for name in SITUATIONS for answer in ANSWERS]
+    pairs = [(name, answer) for name in names for answer in ANSWERS]
     statement = _counted(project_id, first, last).add_columns(
         *(func.count(case((getattr(Enrollment, name) == answer, 1))) for name, answer in pairs))
     counts: Counter = Counter()
@@ -221,7 +222,7 @@ def _situation_rows(db: Session, project_id: int, first: date | None, last: date
         for (name, answer), number in zip(pairs, numbers):
             counts[(name, _sex_key(sex), answer)] += number
     rows = []
-    for name in SITUATIONS:
+    for name in names:
         cells = {answer.value: sum(counts[(name, sex, answer)] for sex in SEX_COLUMNS) for answer in ANSWERS}
         cells[TOTAL] = sum(cells.values())
         cells.update({f"yes_{sex}": counts[(name, sex, Answer.yes)] for sex in SEX_COLUMNS})
@@ -229,8 +230,12 @@ def _situation_rows(db: Session, project_id: int, first: date | None, last: date
     return tuple(rows)
 
 
-def esf_report(db: Session, project: Project, first: date | None = None, last: date | None = None) -> EsfReport:
+def esf_report(db: Session, project: Project, first: date | None = None, last: date | None = None, *,
+               with_sensitive: bool = True) -> EsfReport:
     """The project's participants whose first entry falls between `first` and `last` (both optional).
+
+    Without `with_sensitive` (a reader without the right to special-category data) the disability and
+    minority rows are left out: over a short period a count of 1 would tell who answered what.
 
     Three statements: all participants by sex; participants by sex, labour status, age and ISCED level
     (a few thousand groups at most, banded here); the answers to the situation questions by sex."""
@@ -264,7 +269,8 @@ def esf_report(db: Session, project: Project, first: date | None = None, last: d
         rows.append(Row(NOT_RECORDED, _cells(isced_counts, lambda value: value is None)))
         education[band_set] = Table("education", COLUMNS, tuple(rows))
 
-    situations = Table("situations", SITUATION_COLUMNS, _situation_rows(db, project.id, first, last))
+    names = SITUATIONS if with_sensitive else tuple(name for name in SITUATIONS if name not in SENSITIVE_SITUATIONS)
+    situations = Table("situations", SITUATION_COLUMNS, _situation_rows(db, project.id, first, last, names))
     return EsfReport(project_id=project.id, project_code=project.code, project_title=project.title, first=first,
                      last=last, generated_at=utcnow(), participants=participants, labour=labour,
                      situations=situations, ages=ages, education=education)

@@ -43,7 +43,7 @@ class AttendanceMonth(Base):
     `activity_session` (migration 0007): what the attendance rules read instead of a million marks.
 
     Marks of cancelled sessions are not counted; rows may fall to 0 and stay. Never written by the
-    application; `rebuild_attendance_months` recomputes it after a bulk load that bypassed triggers.
+    application; `tally.rebuild` recomputes it after a bulk load that bypassed triggers.
     """
 
     __tablename__ = "attendance_month"

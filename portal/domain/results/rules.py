@@ -10,7 +10,7 @@ A merge moves every record to the kept person, so no rule needs to look at merge
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, Select, and_, exists, func, literal, select, union_all
+from sqlalchemy import Integer, Numeric, Select, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -26,7 +26,7 @@ PERSON_RULES = frozenset({RuleKind.enrolled_persons, RuleKind.attending_persons,
                           RuleKind.volunteers, RuleKind.event_attendees})
 # Rules that may be narrowed to one activity, and the kinds of activity that make sense for each.
 ACTIVITY_KINDS: dict[RuleKind, tuple[ActivityKind, ...]] = {
-    RuleKind.attending_persons: tuple(ActivityKind),
+    RuleKind.attending_persons: (ActivityKind.group_sessions, ActivityKind.public_event, ActivityKind.volunteering),
     RuleKind.services_delivered: (ActivityKind.individual_service,),
     RuleKind.service_recipients: (ActivityKind.individual_service,),
     RuleKind.volunteers: (ActivityKind.volunteering,),
@@ -90,6 +90,11 @@ def _age_postgresql(element, compiler, **kw):
 class RuleQuery:
     per_person: bool
     statement: Select  # per person: person_id, reached_on; otherwise person_id, day, amount
+
+
+def band_holds(band: str, age: int) -> bool:
+    low, high = AGE_BANDS[band]
+    return (low is None or age >= low) and (high is None or age <= high)
 
 
 def _band_clause(age, band: str):
@@ -185,17 +190,23 @@ def _deliveries(indicator: Indicator) -> Select:
     return _where(statement, _characteristic_clause(indicator, ServiceDelivery.person_id, ServiceDelivery.delivered_on))
 
 
+# Hours logged at a session count on the session's day, and not at all once it is cancelled.
+_HOURS_DAY = func.coalesce(ActivitySession.date, VolunteerHours.day)
+
+
 def _hours(indicator: Indicator) -> Select:
-    statement = (select(VolunteerHours.person_id, VolunteerHours.day, VolunteerHours.hours.label("amount"))
-                 .where(VolunteerHours.project_id == indicator.project_id, VolunteerHours.hours > 0))
+    statement = (select(VolunteerHours.person_id, _HOURS_DAY.label("day"), VolunteerHours.hours.label("amount"))
+                 .outerjoin(ActivitySession, ActivitySession.id == VolunteerHours.session_id)
+                 .where(VolunteerHours.project_id == indicator.project_id, VolunteerHours.hours > 0,
+                        or_(ActivitySession.id.is_(None), ActivitySession.is_cancelled.is_(False))))
     if indicator.activity_id is not None:
         statement = statement.where(VolunteerHours.activity_id == indicator.activity_id)
     return statement
 
 
 def _volunteers(indicator: Indicator) -> Select:
-    with_hours = _where(_hours(indicator).with_only_columns(VolunteerHours.person_id, VolunteerHours.day),
-                        _characteristic_clause(indicator, VolunteerHours.person_id, VolunteerHours.day))
+    with_hours = _where(_hours(indicator).with_only_columns(VolunteerHours.person_id, _HOURS_DAY.label("day")),
+                        _characteristic_clause(indicator, VolunteerHours.person_id, _HOURS_DAY))
     present = _presences(indicator, (ActivityKind.volunteering,)).with_only_columns(
         AttendanceMonth.person_id, AttendanceMonth.month.label("day"))
     return _first_day_per_person(union_all(with_hours, present).subquery().select())

@@ -4,6 +4,7 @@ The figures of a project are computed once per version of the records (`version.
 a `ResultsCache`: the staff dashboard, the public results pages and the open data all read the same
 `ProjectResults`, so they always agree, and none of them ever shows a figure older than the records.
 """
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -29,6 +30,13 @@ from portal.domain.results.version import current_version, has_uncommitted_chang
 from portal.domain.text import normalize_ro
 
 RESULTS_MANAGE = "results.manage"  # a project's indicators, their rules and adjustments
+# The units an indicator of each rule may be counted in.
+RULE_UNITS: dict[RuleKind, tuple[IndicatorUnit, ...]] = {
+    **{rule: (IndicatorUnit.persons,) for rule in rules.PERSON_RULES},
+    RuleKind.services_delivered: (IndicatorUnit.services,),
+    RuleKind.volunteer_hours: (IndicatorUnit.hours,),
+    RuleKind.sessions_held: (IndicatorUnit.sessions, IndicatorUnit.events),
+}
 SMALL_COUNT = 5  # public breakdowns show counts from 1 to SMALL_COUNT - 1 as "<5"
 INDICATOR_CODE_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
 
@@ -107,11 +115,11 @@ def compute_indicator(db: Session, indicator: Indicator,
         computed=computed, adjustment=adjustment, by_month=tuple(sorted(by_month.items())))
 
 
-AGE_BANDS_2021 = ("under_18", "18_29", "30_54", "55_plus")
+AGE_BANDS_2021 = ("under_18", "18_29", "30_54", "55_plus")  # keys of rules.AGE_BANDS
 
 
 def age_band_2021(age: int) -> str:
-    return "under_18" if age < 18 else "18_29" if age < 30 else "30_54" if age < 55 else "55_plus"
+    return next(band for band in AGE_BANDS_2021 if rules.band_holds(band, age))
 
 
 def participants_by_sex_and_age(db: Session, project_id: int) -> dict[tuple[str, str], int]:
@@ -153,7 +161,7 @@ class ResultsCache:
 
     One per application (each process keeps its own); bounded, least recently used dropped first."""
 
-    def __init__(self, max_entries: int = 512) -> None:
+    def __init__(self, max_entries: int = 4096) -> None:
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
@@ -225,7 +233,8 @@ def shown_count(value: int) -> str | int:
 def public_achieved(result: IndicatorResult) -> Decimal | str | None:
     """An indicator's achieved value as the public site shows it: small counts of persons become "<5"."""
     achieved = result.achieved
-    if achieved is not None and result.unit == IndicatorUnit.persons and 0 < achieved < SMALL_COUNT:
+    counts_persons = result.unit == IndicatorUnit.persons or result.rule in rules.PERSON_RULES
+    if achieved is not None and counts_persons and 0 < achieved < SMALL_COUNT:
         return f"<{SMALL_COUNT}"
     return achieved
 
@@ -233,10 +242,6 @@ def public_achieved(result: IndicatorResult) -> Decimal | str | None:
 def public_projects(db: Session) -> list[Project]:
     return list(db.scalars(select(Project).where(Project.is_public.is_(True))
                            .order_by(Project.start_date.desc(), Project.code)))
-
-
-def public_project(db: Session, code: str) -> Project | None:
-    return db.scalar(select(Project).where(Project.code == code, Project.is_public.is_(True)))
 
 
 # The persons behind a figure ------------------------------------------------------------------------
@@ -336,9 +341,15 @@ def save_indicator(db: Session, project: Project, actor: Actor, data: IndicatorD
                           field="code")
     if not data.name_ro.strip():
         raise DomainError(_l("Write the indicator's name in Romanian."), code="indicator_name", field="name_ro")
-    if data.target is None or data.target <= 0 or data.target >= Decimal("1e10"):
+    if (data.target is None or data.target >= Decimal("1e10")
+            or data.target.quantize(Decimal("0.01")) <= 0 or data.target != data.target.quantize(Decimal("0.01"))):
         raise DomainError(_l("Give the target as a positive number."), code="indicator_target", field="target")
     _check_rule(db, project, data)
+    if data.rule is not None and data.unit not in RULE_UNITS[data.rule]:
+        raise DomainError(_l("This unit does not fit the rule: persons are counted in persons, hours in hours, "
+                             "services in services, sessions in sessions or events."),
+                          code="indicator_unit", field="unit")
+    created = indicator is None
     if indicator is None:
         indicator = Indicator(project=project)
         db.add(indicator)
@@ -355,26 +366,46 @@ def save_indicator(db: Session, project: Project, actor: Actor, data: IndicatorD
     indicator.service_types = list(db.scalars(select(ServiceType).where(
         ServiceType.id.in_(data.service_type_ids)))) if data.rule in rules.SERVICE_TYPE_RULES else []
     db.flush()
+    audit(db, actor, AuditAction.create if created else AuditAction.update, None,
+          f"indicator {project.code}/{code}: target {data.target} {data.unit.value}, rule "
+          f"{data.rule.value if data.rule else 'none'} {indicator.activity_id or ''} {indicator.min_sessions} "
+          f"{indicator.characteristic} {sorted(data.service_type_ids) if indicator.service_types else ''}".strip())
     return indicator
 
 
 def delete_indicator(db: Session, indicator: Indicator, actor: Actor) -> None:
+    """Only an indicator without adjustments: those are a log, never deleted."""
     require(actor, indicator.project_id, RESULTS_MANAGE)
+    if db.scalar(select(func.count()).select_from(IndicatorAdjustment).where(
+            IndicatorAdjustment.indicator_id == indicator.id)):
+        raise DomainError(_l("This indicator has logged adjustments: it cannot be deleted. Make it not public or "
+                             "remove its rule instead."), code="indicator_has_adjustments")
+    audit(db, actor, AuditAction.erase, None, f"indicator {indicator.project_id}/{indicator.code} deleted")
     db.delete(indicator)
     db.flush()
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """'12', '-3', '2,5' → Decimal; anything else → None."""
+_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+def parse_number(text: str | None) -> Decimal | None:
+    """A number as people write it here: "1.110" and "1110" are 1110, "2,5" (or "2.5") is 2.5, "-3" is -3."""
+    text = re.sub(r"[\s\u00a0\u202f]", "", text or "")
+    if not text:
+        return None
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif _THOUSANDS.match(text):
+        text = text.replace(".", "")
     try:
-        value = Decimal(text.strip().replace(" ", "").replace(",", "."))
-    except (InvalidOperation, AttributeError):
+        value = Decimal(text)
+    except InvalidOperation:
         return None
     return value if value.is_finite() else None
 
 
 def add_adjustment(db: Session, indicator: Indicator, actor: Actor, *, amount: Decimal | None, effective_on: date | None,
-                   reason: str) -> IndicatorAdjustment:
+                   reason: str, today: date | None = None) -> IndicatorAdjustment:
     """A logged line added to what the rule computes; the reason is required and nothing is overwritten."""
     require(actor, indicator.project_id, RESULTS_MANAGE)
     if amount is None or amount == 0 or abs(amount) >= Decimal("1e9") or amount != amount.quantize(Decimal("0.01")):
@@ -382,6 +413,9 @@ def add_adjustment(db: Session, indicator: Indicator, actor: Actor, *, amount: D
                           code="adjustment_amount", field="amount")
     if effective_on is None:
         raise DomainError(_l("Give the day the adjustment counts from."), code="adjustment_date", field="effective_on")
+    if today is not None and effective_on > today:
+        raise DomainError(_l("An adjustment counts from a day that has passed, not from a future one."),
+                          code="adjustment_date", field="effective_on")
     reason = normalize_ro(" ".join(reason.split()))
     if len(reason) < 10:
         raise DomainError(_l("Explain the adjustment in a sentence: what was counted and where it is recorded."),
@@ -390,6 +424,8 @@ def add_adjustment(db: Session, indicator: Indicator, actor: Actor, *, amount: D
                                      reason=reason[:2000], created_by_id=actor.user_id)
     db.add(adjustment)
     db.flush()
+    audit(db, actor, AuditAction.create, None,
+          f"adjustment of indicator {indicator.project_id}/{indicator.code}: {amount} from {effective_on.isoformat()}")
     return adjustment
 
 

@@ -128,7 +128,8 @@ REBUILD = {
 
 
 def rebuild(connection: Connection) -> None:
-    """Recompute the table from the marks (after a bulk load that bypassed the triggers)."""
+    """Recompute the table from the marks (after a bulk load that bypassed the triggers), and bump the
+    records' version so that no figure cached before it is served again."""
     month = REBUILD[connection.dialect.name]
     connection.execute(text("DELETE FROM attendance_month"))
     connection.execute(text(
@@ -137,6 +138,8 @@ def rebuild(connection: Connection) -> None:
         f"JOIN activity_session s ON s.id = a.session_id "
         f"WHERE a.status = 'present' AND s.is_cancelled = {'false' if connection.dialect.name == 'postgresql' else '0'} "
         f"GROUP BY s.activity_id, a.person_id, {month}"))
+    # Figures cached before the rebuild were made from the old rows.
+    connection.execute(text("UPDATE results_version SET version = version + 1"))
 
 
 def install(connection: Connection) -> None:
