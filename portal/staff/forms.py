@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from portal.domain.accounts.models import Role
 from portal.domain.accounts.services import MIN_PASSWORD_LENGTH
@@ -69,3 +69,18 @@ class PasswordResetForm(FlaskForm):
 class OwnPasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[_required()])
     password, password_confirm = _new_password_fields()
+
+
+def typed_required():
+    """Required, for fields whose value may be 0 or False (InputRequired looks at what was sent)."""
+    return InputRequired(message=_l("This field is required."))
+
+
+def id_or_none(value):
+    """A select's value as an id, or None for the blank choice or anything else."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

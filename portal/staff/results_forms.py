@@ -11,10 +11,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import NumberRange
 from wtforms.widgets import TextInput
 
 from portal.domain.results.services import parse_number
+from portal.staff.forms import id_or_none, typed_required
 from portal.staff import labels
 from portal.staff.people_forms import RoDateField, _length, _required
 from portal.staff.session_forms import CheckboxList
@@ -48,19 +49,6 @@ class NumberField(Field):
                 raise ValueError(self.invalid_message)
 
 
-def _typed():
-    return InputRequired(message=_l("This field is required."))
-
-
-def _id_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _rule_or_blank(value):
     return value or ""
 
@@ -69,14 +57,14 @@ class IndicatorForm(FlaskForm):
     code = StringField(_l("Code"), validators=[_required(), _length(20)], render_kw={"autocomplete": "off"})
     name_ro = StringField(_l("Name in Romanian"), validators=[_required(), _length(300)])
     name_en = StringField(_l("Name in English"), validators=[_length(300)])
-    target = NumberField(_l("Target"), validators=[_typed()], render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    target = NumberField(_l("Target"), validators=[typed_required()], render_kw={"inputmode": "decimal", "autocomplete": "off"})
     unit = SelectField(_l("Unit"), choices=lambda: labels.choices(labels.INDICATOR_UNIT), validators=[_required()])
     is_public = BooleanField(_l("Shown on the public site"), default=True)
     rule = SelectField(_l("Rule"), coerce=_rule_or_blank,
                        choices=lambda: labels.choices(labels.RULE_KIND, blank=_l("No rule yet (target only)")))
-    activity_id = SelectField(_l("Activity"), coerce=_id_or_none, validate_choice=False)
+    activity_id = SelectField(_l("Activity"), coerce=id_or_none, validate_choice=False)
     min_sessions = IntegerField(_l("Minimum number of sessions attended"), default=1, validators=[
-        _typed(), NumberRange(min=1, max=1000, message=_l("Give a number of sessions between 1 and 1000."))],
+        typed_required(), NumberRange(min=1, max=1000, message=_l("Give a number of sessions between 1 and 1000."))],
         render_kw={"inputmode": "numeric", "min": 1})
     characteristic = SelectField(_l("Only persons with this characteristic"),
                                  choices=lambda: labels.characteristic_choices())
@@ -86,7 +74,7 @@ class IndicatorForm(FlaskForm):
 class AdjustmentForm(FlaskForm):
     amount = StringField(_l("Amount to add"), validators=[_required(), _length(20)],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    effective_on = RoDateField(_l("Counts from (day)"), validators=[_typed()])
+    effective_on = RoDateField(_l("Counts from (day)"), validators=[typed_required()])
     reason = TextAreaField(_l("Reason"), validators=[_required(), _length(2000)], render_kw={"rows": 3})
 
 

@@ -3,24 +3,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
+from portal.staff.forms import id_or_none, typed_required
 from portal.staff.people_forms import RoDateField, _length, _required
 from portal.staff.session_forms import RoTimeField
 from public_site.listings import category_labels
-
-def _typed():
-    return InputRequired(message=_l("This field is required."))
-
-
-def _id_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
 
 class ListingForm(FlaskForm):
     category = SelectField(_l("Category"), choices=lambda: [(item.value, label) for item, label in category_labels().items()],
@@ -51,7 +39,7 @@ class ActionForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    target_id = SelectField(_l("Move to"), coerce=_id_or_none, validate_choice=False, validators=[_required()])
+    target_id = SelectField(_l("Move to"), coerce=id_or_none, validate_choice=False, validators=[_required()])
 
 
 class AttendanceForm(FlaskForm):
@@ -63,13 +51,13 @@ class SignUpHoursForm(FlaskForm):
 
 
 class HoursForm(FlaskForm):
-    project_id = SelectField(_l("Project"), coerce=_id_or_none, validate_choice=False, validators=[_required()])
-    day = RoDateField(_l("Day"), validators=[_typed()])
+    project_id = SelectField(_l("Project"), coerce=id_or_none, validate_choice=False, validators=[_required()])
+    day = RoDateField(_l("Day"), validators=[typed_required()])
     hours = StringField(_l("Hours"), validators=[_required(), _length(10)], render_kw={"inputmode": "decimal"})
     task = StringField(_l("Task"), validators=[_required(), _length(300)])
 
 
 class CertificateForm(FlaskForm):
-    project_id = SelectField(_l("Project"), coerce=_id_or_none, validate_choice=False, validators=[_required()])
-    first_day = RoDateField(_l("From"), validators=[_typed()])
-    last_day = RoDateField(_l("Until"), validators=[_typed()])
+    project_id = SelectField(_l("Project"), coerce=id_or_none, validate_choice=False, validators=[_required()])
+    first_day = RoDateField(_l("From"), validators=[typed_required()])
+    last_day = RoDateField(_l("Until"), validators=[typed_required()])

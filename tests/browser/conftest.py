@@ -275,3 +275,32 @@ def assert_no_axe_violations(page) -> None:
     """Fail on any axe violation (WCAG 2.1 A and AA rules)."""
     violations = axe_violations(page)
     assert not violations, format_violations(page.url, violations)
+
+
+# Signed-in browser states ----------------------------------------------------------------------------
+
+def _signed_in(playwright, live_server, email: str) -> dict:
+    """The cookies of `email` signed in with the portal's sign-in form, sent over HTTP without a page:
+    signing in through the page itself is tested in test_browser.py, and rendering it costs time."""
+    request = playwright.request.new_context(base_url=live_server.url)
+    try:
+        form = request.get("/portal/autentificare")
+        assert form.ok, form.status
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text()).group(1)
+        signed_in = request.post("/portal/autentificare", form={
+            "csrf_token": token, "email": email, "password": DEMO_PASSWORD, "next": "/portal/"})
+        assert signed_in.ok and signed_in.url == live_server("/portal/"), (signed_in.status, signed_in.url)
+        return request.storage_state()
+    finally:
+        request.dispose()
+
+
+@pytest.fixture(scope="module")
+def staff_state(live_server, playwright):
+    """personal@comunitar.demo: staff of both demo projects (records attendance, plans nothing)."""
+    return _signed_in(playwright, live_server, STAFF)
+
+
+@pytest.fixture(scope="module")
+def coordinator_state(live_server, playwright):
+    return _signed_in(playwright, live_server, COORDINATOR)

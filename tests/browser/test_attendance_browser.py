@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from portal.domain import clock
 
-from .conftest import COORDINATOR, DEMO_PASSWORD, STAFF, assert_no_axe_violations
+from .conftest import COORDINATOR, STAFF, assert_no_axe_violations
 
 PROJECT_CODE = "155550"
 MARKING_NAMES = [("Anghel", "Maria"), ("Bălan", "Ioana"), ("Cazacu", "Radu"), ("Dinu", "Elena")]
@@ -113,33 +113,6 @@ def seeded(live_server) -> Seeded:
                       js_session=js_session.id, nojs_session=nojs_session.id,
                       all_present_session=all_present.id, sheet_session=sheet_session.id,
                       funder_line=project.funder_line, staff_name=staff.full_name)
-
-
-def _signed_in(playwright, live_server, email: str) -> dict:
-    """The cookies of `email` signed in with the portal's sign-in form, sent over HTTP without a page:
-    signing in through the page itself is tested in test_browser.py, and rendering it costs time."""
-    request = playwright.request.new_context(base_url=live_server.url)
-    try:
-        form = request.get("/portal/autentificare")
-        assert form.ok, form.status
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text()).group(1)
-        signed_in = request.post("/portal/autentificare", form={
-            "csrf_token": token, "email": email, "password": DEMO_PASSWORD, "next": "/portal/"})
-        assert signed_in.ok and signed_in.url == live_server("/portal/"), (signed_in.status, signed_in.url)
-        return request.storage_state()
-    finally:
-        request.dispose()
-
-
-@pytest.fixture(scope="module")
-def staff_state(live_server, playwright):
-    """personal@comunitar.demo: staff of both demo projects (records attendance, plans nothing)."""
-    return _signed_in(playwright, live_server, STAFF)
-
-
-@pytest.fixture(scope="module")
-def coordinator_state(live_server, playwright):
-    return _signed_in(playwright, live_server, COORDINATOR)
 
 
 # Helpers -----------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 from portal.domain import clock
 
-from .conftest import COORDINATOR, DEMO_PASSWORD, STAFF, assert_no_axe_violations
+from .conftest import COORDINATOR, STAFF, assert_no_axe_violations
 
 BOTOSANI, BACAU = "155550", "BC-SDL-2022"
 ATTENDED = "I6"  # persons who attended A3.2 "Poliția Seniorilor"
@@ -96,33 +96,6 @@ def seeded(live_server) -> Seeded:
         indicators = dict(session.execute(select(Indicator.code, Indicator.id).where(
             Indicator.project_id == project.id)).all())
         return Seeded(botosani=project.id, indicators=indicators, session=today_session.id, newcomer=newcomer.id)
-
-
-def _signed_in(playwright, live_server, email: str) -> dict:
-    """The cookies of `email` signed in with the portal's sign-in form, sent over HTTP without a page
-    (signing in through the page is tested in test_browser.py)."""
-    request = playwright.request.new_context(base_url=live_server.url)
-    try:
-        form = request.get("/portal/autentificare")
-        assert form.ok, form.status
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text()).group(1)
-        signed_in = request.post("/portal/autentificare", form={
-            "csrf_token": token, "email": email, "password": DEMO_PASSWORD, "next": "/portal/"})
-        assert signed_in.ok and signed_in.url == live_server("/portal/"), (signed_in.status, signed_in.url)
-        return request.storage_state()
-    finally:
-        request.dispose()
-
-
-@pytest.fixture(scope="module")
-def staff_state(live_server, playwright):
-    """personal@comunitar.demo: records attendance, manages no indicator."""
-    return _signed_in(playwright, live_server, STAFF)
-
-
-@pytest.fixture(scope="module")
-def coordinator_state(live_server, playwright):
-    return _signed_in(playwright, live_server, COORDINATOR)
 
 
 # Helpers -----------------------------------------------------------------------------------------
