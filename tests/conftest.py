@@ -76,7 +76,8 @@ def postgres_server(tmp_path_factory):
     data.chmod(0o700)
     subprocess.run(_as_postgres([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync",
                                  "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
-    port = "5439"
+    # Two test runs at once (two checkouts, parallel workers) each set their own port.
+    port = os.environ.get("COMUNITAR_TEST_PG_PORT", "5439")
     subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-l", str(sock / "pg.log"), "-w", "-o",
                                  f"-k {sock} -c listen_addresses='' -p {port} -c fsync=off "
                                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"]),

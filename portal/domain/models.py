@@ -17,6 +17,10 @@ from portal.domain.volunteering.models import (
     ListingCategory, PublicListing, SignUp, SignUpAttempt, SignUpStatus, VolunteerCertificate, VolunteerHours,
 )
 from portal.domain.outbox.models import OutboxMessage
+from portal.domain.benefits.models import (
+    BenefitKind, BenefitLine, BenefitList, LedgerLine, ShopAccount, ShopProduct, ShopPurchase, ShopPurchaseItem,
+    StockMove,
+)
 from portal.domain.results.models import AttendanceMonth, IndicatorAdjustment, ResultsVersion
 import portal.domain.results.version  # noqa: E402,F401 (the listeners that bump the records' version)
 
@@ -28,4 +32,6 @@ __all__ = [
     "SessionSeries", "session_facilitator", "ServiceDelivery", "ServiceType", "MediaImage", "NewsPost",
     "ListingCategory", "PublicListing", "SignUp", "SignUpAttempt", "SignUpStatus", "VolunteerCertificate",
     "VolunteerHours", "OutboxMessage", "AttendanceMonth", "IndicatorAdjustment", "ResultsVersion", "RuleKind",
+    "BenefitKind", "BenefitLine", "BenefitList", "LedgerLine", "ShopAccount", "ShopProduct", "ShopPurchase",
+    "ShopPurchaseItem", "StockMove",
 ]

@@ -13,3 +13,5 @@ from portal.staff import outbox  # noqa: E402,F401
 from portal.staff import news  # noqa: E402,F401
 from portal.staff import esf_report  # noqa: E402,F401
 from portal.staff import results  # noqa: E402,F401
+from portal.staff import benefits  # noqa: E402,F401
+from portal.staff import shop  # noqa: E402,F401

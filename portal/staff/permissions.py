@@ -26,6 +26,11 @@ from portal.domain.news.services import PUBLIC_PUBLISH
 from portal.domain.volunteering.services import SIGNUPS_MANAGE
 # RESULTS_MANAGE: a project's indicators (targets and rules) and their logged adjustments.
 from portal.domain.results.services import RESULTS_MANAGE
+# BENEFITS_PROPOSE: draw up entitlement lists (proposed from attendance), add and remove persons on a draft.
+# BENEFITS_APPROVE / BENEFITS_PAY: approve a list; record a payment or hand-over. BENEFITS_MANAGE: the kinds.
+from portal.domain.benefits.services import BENEFITS_APPROVE, BENEFITS_MANAGE, BENEFITS_PAY, BENEFITS_PROPOSE
+# SHOP_RECORD: community-work hours and purchases at the social shop; SHOP_MANAGE: products, stock, corrections.
+from portal.domain.benefits.shop import SHOP_MANAGE, SHOP_RECORD
 
 SIGNED_IN = "signed_in"  # any active account: dashboard, own password, sign-out
 MANAGE_USERS = "users.manage"
@@ -42,9 +47,10 @@ VIEW_PROJECTS = "projects.view"  # see the project, its activities, sessions, at
 PEOPLE_ENROLL = "people.enroll"  # enrol in (or import into) the project's target group, exits, entry answers
 
 _READ = {SIGNED_IN, VIEW_PROJECTS, PEOPLE_VIEW}
-_STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD, SIGNUPS_MANAGE}
+_STAFF = _READ | {PEOPLE_EDIT, PEOPLE_ENROLL, ATTENDANCE_RECORD, SERVICES_RECORD, SIGNUPS_MANAGE,
+                  BENEFITS_PROPOSE, SHOP_RECORD}
 _COORDINATOR = _STAFF | {PUBLIC_PUBLISH, RESULTS_MANAGE, PEOPLE_SENSITIVE, PEOPLE_IMPORT, PEOPLE_EXPORT, PEOPLE_MERGE, ACTIVITIES_MANAGE,
-                         ATTENDANCE_CORRECT, SERVICE_NOTES}
+                         ATTENDANCE_CORRECT, SERVICE_NOTES, BENEFITS_MANAGE, BENEFITS_APPROVE, BENEFITS_PAY, SHOP_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.admin: frozenset(_COORDINATOR | {MANAGE_USERS, PROJECTS_MANAGE, PEOPLE_ERASE, AUDIT_VIEW}),
@@ -54,7 +60,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 PROJECT_SCOPED = frozenset({VIEW_PROJECTS, PEOPLE_ENROLL, ACTIVITIES_MANAGE, ATTENDANCE_RECORD, ATTENDANCE_CORRECT,
-                            SERVICES_RECORD, SERVICE_NOTES, PUBLIC_PUBLISH, SIGNUPS_MANAGE, RESULTS_MANAGE})
+                            SERVICES_RECORD, SERVICE_NOTES, PUBLIC_PUBLISH, SIGNUPS_MANAGE, RESULTS_MANAGE,
+                            BENEFITS_PROPOSE, BENEFITS_APPROVE, BENEFITS_PAY, BENEFITS_MANAGE, SHOP_RECORD, SHOP_MANAGE})
 
 PUBLIC = "public"  # the sign-in page itself
 

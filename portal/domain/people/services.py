@@ -451,9 +451,10 @@ def _dependent_features():
     """The features that keep rows about a person: a merge, an erasure and an export reach them too."""
     from portal.domain.activities import services as activities
     from portal.domain.casework import services as casework
+    from portal.domain.benefits import services as benefits, shop
     from portal.domain.volunteering import services as volunteering
 
-    return activities, casework, volunteering
+    return activities, casework, volunteering, benefits, shop
 
 
 def merge_persons(db: Session, keep: Person, absorb: Person, actor: Actor) -> Person:
@@ -529,10 +530,12 @@ def erase_person(db: Session, person: Person, actor: Actor) -> Person:
         enrollment.risk_details = ""
         for period in enrollment.periods:
             period.exit_notes = ""
-    activities, casework, volunteering = _dependent_features()
+    activities, casework, volunteering, benefits, shop = _dependent_features()
     activities.erase_person(db, person, clock.today())
     casework.erase_person(db, person)
     volunteering.erase_person(db, person, clock.today())
+    benefits.erase_person(db, person)
+    shop.erase_person(db, person)
     person.erased_at = utcnow()
     index_name(db, person)
     record(db, actor, AuditAction.erase, person.id)

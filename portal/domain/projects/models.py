@@ -103,6 +103,8 @@ class IndicatorUnit(str, enum.Enum):
     sessions = "sessions"
     events = "events"
     hours = "hours"
+    lei = "lei"
+    pieces = "pieces"
 
 
 class RuleKind(str, enum.Enum):
@@ -116,6 +118,10 @@ class RuleKind(str, enum.Enum):
     volunteer_hours = "volunteer_hours"  # hours of volunteering, summed
     event_attendees = "event_attendees"  # unique persons present at public events
     sessions_held = "sessions_held"  # sessions that took place (not cancelled, someone present)
+    benefit_recipients = "benefit_recipients"  # unique persons paid or handed a benefit (of one kind)
+    benefits_given = "benefits_given"  # lei paid or pieces handed over, summed (of one kind)
+    shop_participants = "shop_participants"  # unique persons with community work or a purchase in the shop
+    community_work_hours = "community_work_hours"  # verified community-work hours (with their corrections)
 
 
 class Indicator(Base):
@@ -141,9 +147,11 @@ class Indicator(Base):
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
     min_sessions: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     characteristic: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    benefit_kind_id: Mapped[int | None] = mapped_column(ForeignKey("benefit_kind.id", ondelete="RESTRICT"))
 
     project: Mapped[Project] = relationship(back_populates="indicators")
     activity: Mapped["Activity | None"] = relationship()
+    benefit_kind = relationship("BenefitKind")
     service_types = relationship("ServiceType", secondary="indicator_service_type", order_by="ServiceType.name_ro")
 
 

@@ -15,6 +15,7 @@ TRACKED_TABLES = frozenset({
     "project", "activity", "indicator", "indicator_service_type", "indicator_adjustment",
     "person", "enrollment", "enrollment_period", "activity_session", "attendance",
     "service_type", "service_delivery", "volunteer_hours", "news_post", "media_image",
+    "benefit_kind", "benefit_line", "shop_ledger_line", "shop_purchase",
 })
 _DIRTY = "results_changed"
 VERSION_ROW = 1

@@ -1,0 +1,5 @@
+"""Benefits: kinds, entitlement lists (proposed, approved, paid), a person's benefits and the totals."""
+BENEFITS_PROPOSE = "benefits.propose"
+BENEFITS_APPROVE = "benefits.approve"
+BENEFITS_PAY = "benefits.pay"
+BENEFITS_MANAGE = "benefits.manage"

@@ -1,0 +1,2 @@
+"""Benefits: kinds, entitlement lists, payment lists, totals."""
+from portal.staff import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""The social shop."""
+from portal.staff import bp  # noqa: F401
