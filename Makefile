@@ -40,6 +40,7 @@ bench: compile-translations
 	$(BIN)/python scripts/bench_register.py
 	$(BIN)/python scripts/bench_attendance.py
 	$(BIN)/python scripts/bench_results_wrk.py
+	$(BIN)/python scripts/bench_shop.py
 
 # Lighthouse on the public pages of a running demo (needs Chromium and npm).
 page-budget: compile-translations

@@ -17,6 +17,9 @@ from portal.domain.projects.models import (
     Activity, ActivityKind as K, Indicator, IndicatorUnit as U, Project, ProjectMember, RuleKind as R, Zone,
     ZoneStreet,
 )
+from portal.domain.benefits.models import (
+    BenefitCategory as BC, BenefitFrequency as BF, BenefitKind, BenefitUnit as BU, EntitlementRule as ER,
+)
 from portal.domain.casework.models import ServiceType
 from portal.domain.casework.services import add_default_service_types
 from portal.domain.people.streets import street_key
@@ -88,9 +91,9 @@ PROJECTS = [
              {"rule": R.attending_persons, "activity": "A3.2"}),
             ("I7", "Voluntari la colectarea selectivă", "Volunteers collecting waste", 100, U.persons,
              {"rule": R.volunteers, "activity": "A3.3"}),
-            # No rule yet: the social shop's purchases are recorded by the benefits feature.
             ("I8", "Persoane care cumpără din magazinul social cu ore de muncă în folosul comunității",
-             "Persons buying from the social shop with community-work hours", 100, U.persons),
+             "Persons buying from the social shop with community-work hours", 100, U.persons,
+             {"rule": R.shop_participants}),
             ("I9", "Elevi din internate implicați în voluntariat", "Boarding pupils volunteering", 100, U.persons,
              {"rule": R.volunteers, "activity": "A3.5"}),
             ("I10", "Copii și tineri în activități intergeneraționale",
@@ -104,6 +107,37 @@ PROJECTS = [
             # Not in the financing contract: an internal figure the team follows (not public).
             ("I13", "Ore de voluntariat", "Volunteering hours", 2000, U.hours,
              {"rule": R.volunteer_hours, "public": False}),
+            # The article: each after-school child received a 500 lei subsidy; the 20 Second Chance
+            # learners received cash subsidies from the project budget.
+            ("I14", "Copii din programul Școală după școală care au primit subvenția de 500 lei",
+             "After-school children who received the 500 lei subsidy", 98, U.persons,
+             {"rule": R.benefit_recipients, "benefit_kind": "Subvenție Școală după școală"}),
+            ("I15", "Cursanți A doua șansă care au primit subvenții în bani",
+             "Second Chance learners who received cash subsidies", 20, U.persons,
+             {"rule": R.benefit_recipients, "benefit_kind": "Subvenție A doua șansă"}),
+            # Internal figures the team follows (not in the financing contract, not public): the money
+            # paid (subsidies and prizes, the budget line auditors check) and the community-work hours.
+            ("I16", "Subvenții și premii plătite", "Subsidies and prizes paid", 600000, U.lei,
+             {"rule": R.benefits_given, "public": False}),
+            ("I17", "Mese calde servite copiilor", "Hot meals served to children", 15000, U.pieces,
+             {"rule": R.benefits_given, "benefit_kind": "Masă caldă", "public": False}),
+            ("I18", "Ore de muncă în folosul comunității (magazinul social)",
+             "Community-work hours (social shop)", 3000, U.hours,
+             {"rule": R.community_work_hours, "public": False}),
+        ],
+        # Benefit kinds (portal.domain.benefits): name, English name, category, unit, amount per person
+        # and period (per session present for a meal), how often, activity, entitlement rule, minimum sessions.
+        # The 500 lei and the prizes are the article's; the Second Chance amount is invented for the demo.
+        "benefit_kinds": [
+            ("Subvenție Școală după școală", "After-school subsidy", BC.cash_subsidy, BU.lei, 500, BF.monthly,
+             "A2.1", ER.attendance, 10),
+            ("Masă caldă", "Hot meal", BC.hot_meal, BU.pieces, 1, BF.monthly, "A2.1", ER.per_presence, 1),
+            ("Pachet de rechizite școlare", "School supplies kit", BC.school_kit, BU.pieces, 1, BF.once, "A2.1",
+             ER.enrolled, 0),
+            ("Subvenție A doua șansă", "Second Chance subsidy", BC.cash_subsidy, BU.lei, 300, BF.monthly, "A2.3",
+             ER.attendance, 4),
+            ("Premii concurs de desene pe asfalt", "Pavement drawing contest prizes", BC.prize, BU.lei, 100,
+             BF.yearly, "A3.1", ER.manual, 0),
         ],
     },
     {
@@ -172,7 +206,8 @@ def _first(db: Session, model, **keys):
 
 def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]]:
     """Demo users and projects; with_people adds a few hundred synthetic target-group members, their
-    sessions and services, the public site's listings with sign-ups and (inside the app) news with photos."""
+    sessions and services, the public site's listings with sign-ups, benefits paid and the social shop, and
+    (inside the app) news with photos."""
     for email, name, role in DEMO_USERS:
         if _first(db, User, email=email) is None:
             create_user(db, email=email, full_name=name, role=role, password=DEMO_PASSWORD)
@@ -188,12 +223,14 @@ def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]
     db.flush()
     if with_people:
         from portal.demo_activities import load_demo_activities
+        from portal.demo_benefits import load_demo_benefits
         from portal.demo_people import load_demo_people
         from portal.demo_public import load_demo_public
 
         load_demo_people(db)
         load_demo_activities(db)
         load_demo_public(db)
+        load_demo_benefits(db)
         if has_app_context():  # the news photos go to the app's media folder (the CLI always has one)
             from portal.demo_news import load_demo_news
             from portal.domain.news.services import media_dir_of
@@ -205,7 +242,8 @@ def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]
 def _load_project(db: Session, spec: dict) -> None:
     project = _first(db, Project, code=spec["code"])
     if project is None:
-        fields = {key: value for key, value in spec.items() if key not in {"zones", "activities", "indicators"}}
+        fields = {key: value for key, value in spec.items()
+                  if key not in {"zones", "activities", "indicators", "benefit_kinds"}}
         project = Project(is_public=True, **fields)
         db.add(project)
         db.flush()
@@ -223,6 +261,13 @@ def _load_project(db: Session, spec: dict) -> None:
         if _first(db, Activity, project_id=project.id, code=code) is None:
             db.add(Activity(project_id=project.id, code=code, name_ro=name_ro, name_en=name_en, kind=kind))
     db.flush()
+    for name_ro, name_en, category, unit, amount, frequency, activity, rule, min_sessions in spec.get(
+            "benefit_kinds", []):
+        if _first(db, BenefitKind, project_id=project.id, name_ro=name_ro) is None:
+            db.add(BenefitKind(project_id=project.id, category=category, name_ro=name_ro, name_en=name_en, unit=unit,
+                               amount=amount, frequency=frequency, rule=rule, min_sessions=min_sessions,
+                               activity_id=_first(db, Activity, project_id=project.id, code=activity).id))
+    db.flush()
     for code, name_ro, name_en, target, unit, *rule in spec["indicators"]:
         indicator = _first(db, Indicator, project_id=project.id, code=code)
         if indicator is None:
@@ -238,6 +283,8 @@ def _set_rule(db: Session, project: Project, indicator: Indicator, rule: dict) -
     indicator.rule = rule["rule"]
     if "activity" in rule:
         indicator.activity_id = _first(db, Activity, project_id=project.id, code=rule["activity"]).id
+    if "benefit_kind" in rule:
+        indicator.benefit_kind_id = _first(db, BenefitKind, project_id=project.id, name_ro=rule["benefit_kind"]).id
     indicator.min_sessions = rule.get("min_sessions", 1)
     indicator.characteristic = rule.get("characteristic", "")
     if "service_types" in rule:

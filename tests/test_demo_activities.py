@@ -4,10 +4,16 @@ from functools import partial
 
 from sqlalchemy import and_, func, or_, select
 
-from portal import demo_activities, demo_public
+from decimal import Decimal
+
+from portal import demo_activities, demo_benefits, demo_public
 from portal.demo import load_demo
 from portal.domain.activities.models import (
     ActivitySession, Attendance, AttendanceChange, AttendanceStatus, RosterEntry, SessionSeries,
+)
+from portal.domain.benefits.models import (
+    BenefitKind, BenefitLine, BenefitList, BenefitListStatus, BenefitUnit, LedgerKind, LedgerLine, ShopAccount,
+    ShopProduct, ShopPurchase, StockMove,
 )
 from portal.domain.casework.models import ServiceDelivery
 from portal.domain.people.models import Enrollment, Person
@@ -32,17 +38,21 @@ def test_demo_sessions_attendance_and_services(db_session, monkeypatch):
     monkeypatch.setattr(demo_activities, "load_demo_activities",
                         partial(demo_activities.load_demo_activities, today=TODAY))
     monkeypatch.setattr(demo_public, "load_demo_public", partial(demo_public.load_demo_public, today=TODAY))
+    monkeypatch.setattr(demo_benefits, "load_demo_benefits",
+                        partial(demo_benefits.load_demo_benefits, today=TODAY))
     load_demo(db_session, with_people=True)
     check_after_school(db_session)
     check_sheets(db_session)
     check_every_mark_is_expected_or_a_walk_in(db_session)
     check_services(db_session)
     check_indicator_figures(db_session)
+    check_benefits_and_the_shop(db_session)
     check_a_second_load_duplicates_nothing(db_session)
 
 
 def check_a_second_load_duplicates_nothing(demo):
-    models = (ActivitySession, SessionSeries, RosterEntry, Attendance, AttendanceChange, ServiceDelivery)
+    models = (ActivitySession, SessionSeries, RosterEntry, Attendance, AttendanceChange, ServiceDelivery,
+              BenefitList, BenefitLine, ShopProduct, ShopPurchase, LedgerLine, StockMove)
     before = {model: count(demo, model) for model in models}
     assert before[ActivitySession] > 50 and before[Attendance] > 1000 and before[ServiceDelivery] > 300
     # Modest, so that `make run` stays fast.
@@ -50,6 +60,7 @@ def check_a_second_load_duplicates_nothing(demo):
     load_demo(demo, with_people=True)
     assert {model: count(demo, model) for model in models} == before
     assert set(demo_activities.load_demo_activities(demo, today=TODAY).values()) == {0}
+    assert set(demo_benefits.load_demo_benefits(demo, today=TODAY).values()) == {0}
 
 
 def check_after_school(demo):
@@ -153,12 +164,78 @@ def check_indicator_figures(demo):
                 (Attendance, Attendance.session_id.in_(sessions)), (ServiceDelivery, ServiceDelivery.activity_id == of),
                 (VolunteerHours, VolunteerHours.activity_id == of)))
             assert result.computed >= 0 and (result.computed > 0 or not has_records), (project.code, result.code)
-    assert figures["155550", "I8"].achieved is None  # no rule, no adjustment
+    assert 40 <= figures["155550", "I8"].computed <= 100  # social shop participants (target 100)
     second_chance = figures["155550", "I4"]  # 20 learners, each present at 10 sessions or more
     assert second_chance.computed == second_chance.target == 20
     assert 0 < figures["BC-SDL-2022", "I5"].computed <= 3  # cultural evenings held so far
     bacau = demo.scalar(select(Project.id).where(Project.code == "BC-SDL-2022"))
     assert figures["BC-SDL-2022", "I1"].computed == count(demo, Enrollment, Enrollment.project_id == bacau)
+
+
+def check_benefits_and_the_shop(demo):
+    """Subsidies, meals, kits and prizes paid once with their documents, this month's list a draft; the shop's
+    balances and stocks agree with their ledgers; the new indicators count exactly those records."""
+    zum = demo.scalar(select(Project).where(Project.code == "155550"))
+    figures = {result.code: result for result in project_results(demo, zum).indicators}
+    kinds = {kind.name_ro: kind for kind in demo.scalars(select(BenefitKind).where(BenefitKind.project_id == zum.id))}
+    lists = {(blist.kind.name_ro, blist.period): blist
+             for blist in demo.scalars(select(BenefitList).where(BenefitList.project_id == zum.id))}
+    subsidy = "Subvenție Școală după școală"
+    for period in ("2026-09", "2026-10"):
+        paid = lists[subsidy, period]
+        assert paid.status == BenefitListStatus.approved and paid.approved_by_id is not None
+        assert paid.lines and all(line.paid_on and line.document_no and line.paid_by_id and line.quantity == 500
+                                  for line in paid.lines)
+        assert all(line.paid_on <= TODAY and line.paid_on > paid.period_end for line in paid.lines)
+        assert lists["Subvenție A doua șansă", period].lines and lists["Masă caldă", period].lines
+    draft = lists[subsidy, "2026-11"]
+    assert draft.status == BenefitListStatus.draft and draft.lines and not any(line.paid_on for line in draft.lines)
+    prizes = lists["Premii concurs de desene pe asfalt", "2026"]
+    assert sorted(line.quantity for line in prizes.lines) == [100, 100, 200, 200, 300, 300]
+    assert all(line.paid_on == date(2026, 6, 4) for line in prizes.lines)  # three days after Children's Day
+    assert lists["Pachet de rechizite școlare", "once"].lines
+    # Meals: one per session present, as the attendance says.
+    for line in lists["Masă caldă", "2026-10"].lines:
+        assert line.quantity == line.sessions > 0
+
+    def paid(*where):
+        return demo.scalars(select(BenefitLine).join(BenefitKind).where(
+            BenefitKind.project_id == zum.id, BenefitLine.paid_on.is_not(None), *where)).all()
+
+    assert figures["I14"].computed == len({line.person_id for line in paid(BenefitLine.kind_id == kinds[subsidy].id)})
+    assert 0 < figures["I14"].computed <= 98
+    assert figures["I15"].computed == 20  # the twenty Second Chance learners, each paid
+    lei = sum((line.quantity for line in paid(BenefitKind.unit == BenefitUnit.lei)), Decimal(0))
+    assert figures["I16"].computed == lei == 41700  # 2 × (29 × 500 + 20 × 300) − 500, and 1,200 lei of prizes
+    assert figures["I17"].computed == sum(line.quantity for line in paid(BenefitLine.kind_id == kinds["Masă caldă"].id))
+    assert not figures["I16"].is_public and figures["I14"].is_public
+
+    # The shop: balances are their ledgers, stocks their moves, nothing below zero.
+    for account in demo.scalars(select(ShopAccount).where(ShopAccount.project_id == zum.id)):
+        ledger_sum = demo.scalar(select(func.sum(LedgerLine.hours)).where(
+            LedgerLine.project_id == zum.id, LedgerLine.person_id == account.person_id))
+        assert account.balance == ledger_sum >= 0
+    products = demo.scalars(select(ShopProduct).where(ShopProduct.project_id == zum.id)).all()
+    assert len(products) == 8
+    for product in products:
+        assert product.stock == demo.scalar(select(func.sum(StockMove.delta)).where(StockMove.product_id == product.id))
+        assert product.stock >= 0
+    work = demo.scalars(select(LedgerLine).where(LedgerLine.project_id == zum.id,
+                                                 LedgerLine.kind == LedgerKind.work)).all()
+    assert all(line.verified_by_id and line.day <= TODAY for line in work)
+    corrections = demo.scalars(select(LedgerLine).where(LedgerLine.project_id == zum.id,
+                                                        LedgerLine.kind == LedgerKind.correction)).all()
+    assert len(corrections) == 2  # an hour less on one time sheet, one purchase given back
+    reversed_ = {line.purchase_id for line in corrections if line.purchase_id}
+    hours = sum((line.hours for line in work), Decimal(0)) + sum(
+        (line.hours for line in corrections if line.corrects_id in {item.id for item in work}), Decimal(0))
+    assert figures["I18"].computed == hours > 0
+    volunteers = demo.scalars(select(LedgerLine.person_id).where(LedgerLine.project_id == zum.id,
+                                                                 LedgerLine.kind == LedgerKind.volunteer)).all()
+    assert volunteers  # volunteer hours credited to the shop, not counted as community work
+    buyers = set(demo.scalars(select(ShopPurchase.person_id).where(ShopPurchase.project_id == zum.id,
+                                                                   ShopPurchase.id.not_in(reversed_))))
+    assert figures["I8"].computed == len(buyers | {line.person_id for line in work})
 
 
 def test_holidays_and_sheet_numbers():

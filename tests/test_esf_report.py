@@ -237,13 +237,13 @@ def test_the_xlsx_holds_both_band_sets_with_the_same_numbers(client, login_as, d
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "raport-fse-155550" in response.headers["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["2014-2020", "2021-2027"]
-    for name in workbook.sheetnames:
+    assert workbook.sheetnames == ["2014-2020", "2021-2027", "Indicators"]
+    for name in workbook.sheetnames[:2]:
         sheet = workbook[name]
         assert "155550" in sheet["B2"].value and "ZUM BT PLUS" in sheet["B2"].value
         assert "01.01.2023" in sheet["B3"].value
         assert sheet["A1"].font.bold and sheet["A2"].font.bold
-    sheet_2014, sheet_2021 = (sheet_values(workbook[name]) for name in workbook.sheetnames)
+    sheet_2014, sheet_2021 = (sheet_values(workbook[name]) for name in workbook.sheetnames[:2])
     assert sheet_2021[("Labour status at entry", "unemployed")] == [2, 1, 1, 4]
     assert sheet_2021[("Labour status at entry", "of which long-term unemployed")] == [0, 0, 1, 1]
     assert sheet_2021[("Age at entry", "18–29")] == [1, 2, 1, 4]
@@ -270,8 +270,13 @@ def test_the_csv_is_long_format_with_machine_keys(client, login_as, zum, mixed):
     assert response.data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert lines[0] == ["band_set", "table", "row", "column", "value"]
-    values = {tuple(line[:4]): int(line[4]) for line in lines[1:]}
-    assert len(values) == len(lines) - 1  # one line per figure
+    values = {tuple(line[:4]): int(line[4]) for line in lines[1:] if line[1] != "indicators"}
+    indicators = {tuple(line[:4]): line[4] for line in lines[1:] if line[1] == "indicators"}
+    assert len(values) + len(indicators) == len(lines) - 1  # one line per figure
+    assert indicators[("", "indicators", "I3", "unit")] == "persons"
+    assert indicators[("", "indicators", "I3", "target")] == "98"
+    assert indicators[("", "indicators", "I8", "achieved")] == "0"  # nobody in the social shop in this test
+    assert indicators[("", "indicators", "I16", "unit")] == "lei"
     assert values[("2021-2027", "labour_status", "unemployed", "F")] == 2
     assert values[("2014-2020", "labour_status", "unemployed", "total")] == 4
     assert values[("2014-2020", "age", "under_25", "total")] == 3
@@ -283,7 +288,7 @@ def test_the_csv_is_long_format_with_machine_keys(client, login_as, zum, mixed):
     assert values[("2021-2027", "participants", "all", "total")] == 8
     assert values[("2021-2027", "reconciliation", "labour_status:total", "rows")] == 8
     assert {key[0] for key in values} == {"2014-2020", "2021-2027"}
-    assert values == {tuple(map(str, row[:4])): row[4] for row in csv_rows(mixed)}
+    assert {**values, **indicators} == {tuple(map(str, row[:4])): row[4] for row in csv_rows(mixed)}
 
 
 def test_the_page_shows_both_band_sets_or_one(client, login_as, zum, mixed):

@@ -15,7 +15,7 @@ from portal.domain.activities.models import AttendanceStatus
 from portal.domain.actor import Actor
 from portal.domain.people import services as people
 from portal.domain.people.models import ConsentGiver, ConsentKind, LabourStatus, RiskReason, Sex
-from portal.domain.projects.models import Activity, Project
+from portal.domain.projects.models import Activity, Indicator, IndicatorUnit, Project
 from portal.domain.results.services import app_cache
 from public_site.results import can_be_worked_out, participants_breakdown
 
@@ -97,7 +97,17 @@ def csv_rows(response) -> list[dict]:
 
 # The pages -------------------------------------------------------------------------------------------
 
+def without_rule(db, code="I30", target=100) -> Indicator:
+    """A public indicator of the project whose rule is not set yet: its target only."""
+    added = Indicator(project_id=project(db).id, code=code, name_ro="Indicator fără regulă", name_en="Without a rule",
+                      target=target, unit=IndicatorUnit.persons, is_public=True)
+    db.add(added)
+    db.commit()
+    return added
+
+
 def test_the_project_page_shows_targets_and_what_the_records_achieved(english, demo):
+    without_rule(demo)
     children_present(demo, THREE + TWO_MORE + [("Popa", "Maria")])
     html = text(english.get(f"/rezultate/{CODE}"))
     assert "<h1>ZUM BT PLUS – Un plus de incluziune" in html
@@ -108,8 +118,10 @@ def test_the_project_page_shows_targets_and_what_the_records_achieved(english, d
     assert re.search(r'<th scope="row">I3 · Children in the after-school programme</th>\s*'
                      r'<td class="num">98 persons</td>\s*<td class="num">6</td>\s*<td class="num">6.1%</td>', figures)
     assert "<caption>" in figures and '<th scope="col"' in figures
-    # I8 has no rule yet: its target only; I13 (volunteering hours) is not public.
+    # I30 has no rule yet: its target only; I13 (volunteering hours) is not public; nobody in the shop yet (I8).
     assert "target 100 persons, not counted yet" in figures and "Volunteering hours" not in html
+    assert re.search(r'<th scope="row">I8 · Persons buying from the social shop[^<]*</th>\s*'
+                     r'<td class="num">100 persons</td>\s*<td class="num">0</td>\s*<td class="num">0%</td>', figures)
     assert "Counted from the project’s records on" in figures
     assert 'href="/rezultate/155550.json"' in html and 'href="/rezultate/155550.csv"' in html
 
@@ -185,6 +197,7 @@ def test_small_counts_pinned_by_their_sums_and_bounds_count_as_given_away():
 # Open data -------------------------------------------------------------------------------------------
 
 def test_the_json_and_csv_carry_the_project_and_its_public_indicators(client, demo):
+    without_rule(demo)
     children_present(demo, THREE + TWO_MORE)
     response = client.get(f"/rezultate/{CODE}.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -194,11 +207,13 @@ def test_the_json_and_csv_carry_the_project_and_its_public_indicators(client, de
     assert data["project"] == {"code": CODE, "title": project(demo).title, "town": "Botoșani",
                                "start_date": "2022-02-01", "end_date": "2027-06-30"}
     assert datetime.fromisoformat(data["computed_at"].replace("Z", "+00:00")).utcoffset().total_seconds() == 0
-    assert [item["code"] for item in data["indicators"]] == [f"I{number}" for number in range(1, 13)]  # no I13
+    # Not I13, I16, I17, I18: internal figures.
+    assert [item["code"] for item in data["indicators"]] == [f"I{number}" for number in (*range(1, 13), 14, 15, 30)]
     assert indicator(data, "I3") == {"code": "I3", "name": "Copii în programul Școală după școală",
                                      "name_en": "Children in the after-school programme", "target": 98,
                                      "achieved": 5, "unit": "persons", "suppressed": False}
-    assert indicator(data, "I8")["achieved"] is None and indicator(data, "I8")["suppressed"] is False
+    assert indicator(data, "I30")["achieved"] is None and indicator(data, "I30")["suppressed"] is False
+    assert indicator(data, "I8")["achieved"] == 0 and indicator(data, "I8")["suppressed"] is False
     assert all(type(item["target"]) is int for item in data["indicators"])
 
     response = client.get(f"/rezultate/{CODE}.csv")
@@ -213,7 +228,8 @@ def test_the_json_and_csv_carry_the_project_and_its_public_indicators(client, de
     assert rows[2] == {"code": "I3", "name": "Copii în programul Școală după școală", "target": "98", "achieved": "5",
                        "unit": "persons", "project_code": CODE, "project_title": project(demo).title,
                        "computed_at": data["computed_at"]}
-    assert rows[7]["code"] == "I8" and rows[7]["achieved"] == ""
+    assert rows[7]["code"] == "I8" and rows[7]["achieved"] == "0"
+    assert rows[-1]["code"] == "I30" and rows[-1]["achieved"] == ""
 
 
 def test_the_list_of_projects_names_only_public_projects_with_working_addresses(client, demo):

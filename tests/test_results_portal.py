@@ -158,7 +158,16 @@ def test_a_person_attending_twice_counts_once(demo, login_as, english):
     assert achieved_in(page, "I3") == "1"
 
 
+def without_rule(db, code="I30") -> Indicator:
+    added = Indicator(project_id=project(db).id, code=code, name_ro="Indicator fără regulă", name_en="Without a rule",
+                      target=100, unit=IndicatorUnit.persons, is_public=True)
+    db.add(added)
+    db.commit()
+    return added
+
+
 def test_progress_by_month_shows_cumulative_values(demo, login_as, english):
+    without_rule(demo)
     ana, barbu = after_school(demo)
     present(demo, held(demo, OCTOBER, activity(demo)), ana)
     present(demo, held(demo, NOVEMBER, activity(demo)), ana, barbu)
@@ -170,15 +179,17 @@ def test_progress_by_month_shows_cumulative_values(demo, login_as, english):
     assert months["September 2026"]["I3"] == "0"
     assert months["October 2026"]["I3"] == "1"
     assert months["November 2026"]["I3"] == "2"
-    assert months["November 2026"]["I8"] == "—"  # no rule and no adjustment
+    assert months["November 2026"]["I8"] == "0"  # nobody in the social shop yet
+    assert months["November 2026"]["I30"] == "—"  # no rule and no adjustment
     assert '<polyline points="' in row_of(page, "I3")  # the sparkline
 
 
 def test_an_indicator_without_a_rule_shows_a_dash(demo, login_as, english):
+    without_rule(demo)
     login_as("viewer")
     page = english.get(dashboard_url(demo)).get_data(as_text=True)
-    row = row_of(page, "I8")
-    assert achieved_in(page, "I8") == "—" and "no rule yet" in row
+    row = row_of(page, "I30")
+    assert achieved_in(page, "I30") == "—" and "no rule yet" in row
     assert "No rule yet" in row and "%" not in row
 
 

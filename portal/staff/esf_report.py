@@ -1,4 +1,5 @@
-"""The ESF report of a project: participants at entry in the funder's tables, on a page and as XLSX / CSV.
+"""The ESF report of a project: participants at entry in the funder's tables, then the project's indicators
+(target, achieved in the period, percent), on a page and as XLSX / CSV.
 
 Aggregates only (no names), so whoever sees the project sees its report; a download is logged."""
 from datetime import date
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 from portal.domain.audit.models import AuditAction
 from portal.domain.audit.services import record
 from portal.domain.results import esf
-from portal.domain.results.esf_export import esf_csv, esf_xlsx, generated_text, period_text
+from portal.domain.results.esf_export import esf_csv, esf_xlsx, generated_text, indicators_period_text, period_text
 from portal.extensions import db
 from portal.partials import render_page
 from portal.staff import bp
@@ -65,6 +66,8 @@ def esf_report_page(project_id: int):
                        period=period_text(report) if report else "",
                        generated=generated_text(report) if report else "",
                        column_labels=esf.COLUMN_LABELS, band_set_names=esf.BAND_SET_NAMES,
+                       unit_labels=esf.UNIT_LABELS,
+                       indicators_period=indicators_period_text(report) if report else "",
                        sensitive_hidden=not sensitive)
 
 

@@ -98,6 +98,8 @@ INDICATOR_UNIT = {
     IndicatorUnit.sessions: _l("sessions"),
     IndicatorUnit.events: _l("events"),
     IndicatorUnit.hours: _l("hours"),
+    IndicatorUnit.lei: _l("lei"),
+    IndicatorUnit.pieces: _l("pieces (meals, kits, vouchers)"),
 }
 RULE_KIND = {
     RuleKind.enrolled_persons: _l("Persons in the target group"),
@@ -108,6 +110,10 @@ RULE_KIND = {
     RuleKind.volunteer_hours: _l("Volunteering hours (sum)"),
     RuleKind.event_attendees: _l("Persons present at public events"),
     RuleKind.sessions_held: _l("Sessions held"),
+    RuleKind.benefit_recipients: _l("Persons who received a benefit (paid or handed over)"),
+    RuleKind.benefits_given: _l("Benefits given: lei paid or pieces handed over (sum)"),
+    RuleKind.shop_participants: _l("Social shop participants (community work or a purchase)"),
+    RuleKind.community_work_hours: _l("Community-work hours for the social shop (sum)"),
 }
 RULE_AGE_BAND = {
     "under_18": _l("under 18"),
@@ -165,6 +171,41 @@ def _by_id(items) -> dict:
     return items if isinstance(items, dict) else {item.id: item for item in items}
 
 
+def benefit_kind_label(kind) -> str:
+    """"Subvenție școală după școală (500 lei, monthly)": a benefit kind as a choice or in a sentence."""
+    from flask_babel import gettext
+
+    from portal.i18n import format_money, format_number, localized
+
+    amount = format_money(kind.amount) if kind.unit.value == "lei" else gettext(
+        "%(count)s pcs", count=format_number(kind.amount))
+    return gettext("%(name)s (%(amount)s, %(frequency)s)", name=localized(kind, "name"), amount=amount,
+                   frequency=BENEFIT_FREQUENCY.get(kind.frequency.value, kind.frequency.value))
+
+
+BENEFIT_FREQUENCY = {"monthly": _l("monthly"), "yearly": _l("yearly"), "once": _l("once")}
+
+
+def _describe_benefits(indicator, rule, activity) -> str:
+    from flask_babel import gettext
+
+    from portal.i18n import localized
+
+    kind = getattr(indicator, "benefit_kind", None)
+    if kind is not None:
+        what = gettext("the benefit kind %(kind)s", kind=localized(kind, "name"))
+    elif activity is not None:
+        what = gettext("the benefit kinds of %(activity)s", activity=f"{activity.code} {localized(activity, 'name')}")
+    else:
+        what = gettext("any benefit kind of the project")
+    if rule == RuleKind.benefit_recipients:
+        return gettext("Persons paid or handed %(what)s (each person once, from the first payment)", what=what)
+    unit = getattr(getattr(indicator, "unit", None), "value", "")
+    if unit == "lei":
+        return gettext("Lei paid for %(what)s, summed (only lines paid, by the day paid)", what=what)
+    return gettext("Pieces handed over for %(what)s, summed (only lines handed over, by the day)", what=what)
+
+
 def describe_rule(indicator, activities=None, service_types=None) -> str:
     """The indicator's rule in words, e.g. "Persons present at ≥ 10 sessions of A2.3 Second Chance".
 
@@ -207,6 +248,14 @@ def describe_rule(indicator, activities=None, service_types=None) -> str:
         text = gettext("Volunteering hours recorded, summed: %(activity)s", activity=where)
     elif rule == RuleKind.sessions_held:
         text = gettext("Sessions held (not cancelled, at least one person present): %(activity)s", activity=where)
+    elif rule in (RuleKind.benefit_recipients, RuleKind.benefits_given):
+        text = _describe_benefits(indicator, rule, activity)
+    elif rule == RuleKind.shop_participants:
+        text = gettext("Persons who did verified community work for the social shop or bought from it "
+                       "(each person once, from the first day)")
+    elif rule == RuleKind.community_work_hours:
+        text = gettext("Verified community-work hours for the social shop, with their corrections, summed "
+                       "(volunteer hours credited to the shop are not counted)")
     else:
         text = str(RULE_KIND.get(rule, rule))
     characteristic = getattr(indicator, "characteristic", "")

@@ -13,6 +13,9 @@ from sqlalchemy import select
 from portal.domain import clock
 from portal.domain.activities.services import AttendanceSummary, person_attendance_by_month
 from portal.domain.audit import services as audit
+from portal.domain.benefits import services as benefit_services
+from portal.domain.benefits import shop
+from portal.domain.benefits.models import BenefitLine
 from portal.domain.casework import services as casework
 from portal.domain.errors import DomainError
 from portal.domain.people import services as people
@@ -195,8 +198,21 @@ def _month_event(month: date, text: str) -> TimelineEvent:
     return TimelineEvent(month_end, format_date(month, "LLLL yyyy"), month.strftime("%Y-%m"), text)
 
 
+def _benefit_event(line: BenefitLine) -> TimelineEvent:
+    """A benefit: on the day it was paid or handed over, or, while it is not, at the start of its period."""
+    from portal.staff.benefits import benefit_amount, period_label
+
+    values = {"benefit": localized(line.kind, "name"), "period": period_label(line),
+              "amount": benefit_amount(line.quantity, line.kind.unit), "number": line.list_id}
+    if line.paid_on:
+        return _on(line.paid_on, _("%(benefit)s for %(period)s: %(amount)s paid or handed over (list no. %(number)d)",
+                                   **values))
+    return _on(line.benefit_list.period_start, _("%(benefit)s for %(period)s: %(amount)s on list no. %(number)d, "
+                                                 "not yet paid", **values))
+
+
 def _timeline(person: Person, services: list[casework.ServiceSummary] = (),
-              attendance: list[AttendanceSummary] = ()) -> list[TimelineEvent]:
+              attendance: list[AttendanceSummary] = (), benefit_lines: list[BenefitLine] = ()) -> list[TimelineEvent]:
     """What happened to the person, newest first, with services and attendance summed up per month
     (a child who comes every weekday, or a weekly home visit, would otherwise fill the page)."""
     events = []
@@ -225,6 +241,7 @@ def _timeline(person: Person, services: list[casework.ServiceSummary] = (),
             "Attendance at %(activity)s: %(counts)s",
             activity=f"{summary.activity.code} {localized(summary.activity, 'name')}",
             counts=_attendance_counts(summary))))
+    events.extend(_benefit_event(line) for line in benefit_lines)
     return sorted(events, key=lambda event: event.day, reverse=True)
 
 
@@ -239,8 +256,11 @@ def _render_person(person: Person, status: int = 200, **forms):
     services = casework.person_services_by_month(db.session, person.id, acting.project_ids)
     attendance = [summary for summary in person_attendance_by_month(db.session, person.id)
                   if acting.sees_project(summary.activity.project_id)]
+    benefit_lines = benefit_services.person_benefits(db.session, person.id, acting.project_ids)
     context = {
-        "person": person, "timeline": _timeline(person, services, attendance), "today": today,
+        "person": person, "timeline": _timeline(person, services, attendance, benefit_lines), "today": today,
+        "benefit_lines": benefit_lines,
+        "shop_balances": shop.person_balances(db.session, person.id, acting.project_ids),
         "show_sensitive": can(PEOPLE_SENSITIVE),
         "services": latest, "services_total": total,
         "readable_notes": {service.id for service in latest if casework.can_read_notes(acting, service)},

@@ -13,17 +13,20 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.domain import clock
+from portal.domain.benefits.models import BenefitKind
 from portal.domain.casework import services as casework
 from portal.domain.errors import DomainError
 from portal.domain.projects.models import Indicator, IndicatorUnit, Project, RuleKind
+from portal.domain.results import rules
 from portal.domain.results import services as results
 from portal.domain.results.models import IndicatorAdjustment
 from portal.extensions import db, htmx
-from portal.i18n import localized
+from portal.i18n import format_money, format_number, localized, quantity
 from portal.partials import render_page
 from portal.domain.people.models import SENSITIVE_SITUATIONS
 from portal.staff import bp, labels
@@ -52,7 +55,7 @@ SPARK_WIDTH, SPARK_HEIGHT = 120, 24
 
 def _indicator_or_404(indicator_id: int, permission: str = VIEW_PROJECTS) -> Indicator:
     indicator = db.session.scalar(select(Indicator).where(Indicator.id == indicator_id).options(
-        selectinload(Indicator.service_types), joinedload(Indicator.project)))
+        selectinload(Indicator.service_types), joinedload(Indicator.project), joinedload(Indicator.benefit_kind)))
     if indicator is None:
         abort(404)
     require_in_project(indicator.project_id, permission)
@@ -111,6 +114,27 @@ def _rule_context(project: Project) -> tuple[dict, dict]:
     return activities, service_types
 
 
+# Values in their unit: lei are money, pieces are counted -----------------------------------------
+
+@bp.app_template_global()
+def indicator_quantity(value, unit: str) -> str:
+    """A target or an achieved value with its unit: "1.500 lei", "12 pieces", "98 persons"."""
+    if unit == IndicatorUnit.lei.value:
+        return format_money(value)
+    if unit == IndicatorUnit.pieces.value:
+        count = int(value) if value == int(value) else 2
+        return ngettext("%(count)s piece", "%(count)s pieces", count, count=format_number(value))
+    return quantity(value, unit)
+
+
+@bp.app_template_global()
+def indicator_number(value, unit: str) -> str:
+    """A value in a column of the indicator's unit: money for lei, a plain number otherwise."""
+    if value is None:
+        return ""
+    return format_money(value) if unit == IndicatorUnit.lei.value else format_number(value)
+
+
 # The dashboard ----------------------------------------------------------------------------------
 
 @bp.get("/proiecte/<int:project_id>/rezultate")
@@ -120,7 +144,8 @@ def results_dashboard(project_id: int):
     figures = _figures(project)
     months = results.project_months(project, clock.today())
     indicators = {indicator.id: indicator for indicator in db.session.scalars(
-        select(Indicator).where(Indicator.project_id == project.id).options(selectinload(Indicator.service_types)))}
+        select(Indicator).where(Indicator.project_id == project.id).options(
+            selectinload(Indicator.service_types), selectinload(Indicator.benefit_kind)))}
     activities, service_types = _rule_context(project)
     rows = []
     for result in figures.indicators:
@@ -169,6 +194,7 @@ def _render_indicator(indicator: Indicator, *, adjustment_form: AdjustmentForm |
         result=result, monthly=monthly, rule_text=labels.describe_rule(indicator, activities, service_types),
         adjustments=results.adjustments(db.session, indicator), adjustment_form=adjustment_form,
         can_manage=can_manage, per_person=per_person, can_drill=per_person and may_list, drill=drill,
+        person_rule=indicator.rule in rules.PERSON_RULES,
         bar=bar_width(result), amount_unit=indicator.unit.value, IndicatorUnit=IndicatorUnit, RuleKind=RuleKind,
         labels=labels)
 
@@ -209,6 +235,11 @@ def adjustment_add(indicator_id: int):
 
 # Creating, changing and deleting an indicator ----------------------------------------------------
 
+def _benefit_kinds(project: Project) -> list[BenefitKind]:
+    return list(db.session.scalars(select(BenefitKind).where(BenefitKind.project_id == project.id)
+                                   .order_by(BenefitKind.name_ro, BenefitKind.id)))
+
+
 def _form_choices(form: IndicatorForm, project: Project) -> None:
     form.activity_id.choices = [("", _("Any activity"))] + [
         (activity.id, f"{activity.code} {localized(activity, 'name')} ({labels.ACTIVITY_KIND[activity.kind]})")
@@ -217,6 +248,10 @@ def _form_choices(form: IndicatorForm, project: Project) -> None:
         (item.id, localized(item, "name") if item.is_active else _("%(name)s (no longer offered)",
                                                                     name=localized(item, "name")))
         for item in casework.service_types(db.session, project.id, active_only=False)]
+    form.benefit_kind_id.choices = [("", _("Any benefit kind"))] + [
+        (kind.id, labels.benefit_kind_label(kind) if kind.is_active else _("%(name)s (no longer given)",
+                                                                          name=labels.benefit_kind_label(kind)))
+        for kind in _benefit_kinds(project)]
 
 
 def _fill(form: IndicatorForm, indicator: Indicator) -> None:
@@ -231,6 +266,7 @@ def _fill(form: IndicatorForm, indicator: Indicator) -> None:
     form.min_sessions.data = indicator.min_sessions
     form.characteristic.data = indicator.characteristic
     form.service_type_ids.data = [item.id for item in indicator.service_types]
+    form.benefit_kind_id.data = indicator.benefit_kind_id
 
 
 def _indicator_data(form: IndicatorForm) -> results.IndicatorData:
@@ -239,7 +275,8 @@ def _indicator_data(form: IndicatorForm) -> results.IndicatorData:
         target=form.target.data, unit=IndicatorUnit(form.unit.data),
         is_public=bool(form.is_public.data), rule=RuleKind(form.rule.data) if form.rule.data else None,
         activity_id=form.activity_id.data, min_sessions=form.min_sessions.data or 1,
-        characteristic=form.characteristic.data or "", service_type_ids=list(form.service_type_ids.data or []))
+        characteristic=form.characteristic.data or "", service_type_ids=list(form.service_type_ids.data or []),
+        benefit_kind_id=form.benefit_kind_id.data)
 
 
 def _save(project: Project, indicator: Indicator | None):

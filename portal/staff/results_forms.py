@@ -69,6 +69,7 @@ class IndicatorForm(FlaskForm):
     characteristic = SelectField(_l("Only persons with this characteristic"),
                                  choices=lambda: labels.characteristic_choices())
     service_type_ids = CheckboxList(_l("Service types"), coerce=int, validate_choice=False)
+    benefit_kind_id = SelectField(_l("Benefit kind"), coerce=id_or_none, validate_choice=False)
 
 
 class AdjustmentForm(FlaskForm):

@@ -8,12 +8,17 @@ are made from the same counts, so the 2014–2020 and 2021–2027 tables always 
 
 The result is plain data (tables of integers with machine keys), which the page, the XLSX and the CSV
 all render; a reconciliation list proves that every table adds up to all participants.
+
+Then the project's indicators (every one, public or internal): target and what the records show
+achieved, in the report's period when it has one (persons counted for the first time, lei paid, hours
+worked... in the period), or in all. Decimal amounts: lei are money, never floats.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -21,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.domain.people.models import SENSITIVE_SITUATIONS, SITUATIONS, Answer, Enrollment, Person
-from portal.domain.projects.models import Project
+from portal.domain.projects.models import Indicator, IndicatorUnit, Project, RuleKind
+from portal.domain.results import services as results
 from portal.domain.results.rules import AGE_BANDS, ISCED_BANDS, LABOUR_GROUPS
 
 # Columns: the sex split, always with the participants whose sex is not recorded, then the total.
@@ -56,6 +62,11 @@ COLUMN_LABELS = {
     "F": _l("Women"), "M": _l("Men"), NOT_RECORDED: _l("Sex not recorded"), TOTAL: _l("Total"),
     "yes": _l("yes"), "no": _l("no"), "refused": _l("refused"), "not_asked": _l("not asked"),
     "yes_F": _l("yes: women"), "yes_M": _l("yes: men"), "yes_not_recorded": _l("yes: sex not recorded"),
+}
+UNIT_LABELS = {  # as on the indicators' pages
+    IndicatorUnit.persons: _l("persons"), IndicatorUnit.services: _l("services"),
+    IndicatorUnit.sessions: _l("sessions"), IndicatorUnit.events: _l("events"), IndicatorUnit.hours: _l("hours"),
+    IndicatorUnit.lei: _l("lei"), IndicatorUnit.pieces: _l("pieces (meals, kits, vouchers)"),
 }
 ROW_LABELS = {
     "all": _l("All participants"),
@@ -147,6 +158,26 @@ class BandSet:
 
 
 @dataclass(frozen=True)
+class IndicatorLine:
+    """One indicator of the project in the report: its target and what was achieved (in the period)."""
+
+    code: str
+    name_ro: str
+    name_en: str
+    unit: IndicatorUnit
+    target: Decimal
+    achieved: Decimal | None  # None: no rule and no adjustment
+    is_public: bool
+    rule: RuleKind | None
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.achieved is None or not self.target:
+            return None
+        return (self.achieved * 100 / self.target).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
 class EsfReport:
     project_id: int
     project_code: str
@@ -159,6 +190,7 @@ class EsfReport:
     situations: Table
     ages: dict[str, Table]  # band set -> table
     education: dict[str, Table]  # band set -> table
+    indicators: tuple[IndicatorLine, ...] = ()
 
     @property
     def total(self) -> int:
@@ -273,7 +305,23 @@ def esf_report(db: Session, project: Project, first: date | None = None, last: d
     situations = Table("situations", SITUATION_COLUMNS, _situation_rows(db, project.id, first, last, names))
     return EsfReport(project_id=project.id, project_code=project.code, project_title=project.title, first=first,
                      last=last, generated_at=utcnow(), participants=participants, labour=labour,
-                     situations=situations, ages=ages, education=education)
+                     situations=situations, ages=ages, education=education,
+                     indicators=indicator_lines(db, project, first, last))
+
+
+def indicator_lines(db: Session, project: Project, first: date | None = None,
+                    last: date | None = None) -> tuple[IndicatorLine, ...]:
+    """Every indicator of the project, in code order, achieved in the period (or in all without one)."""
+    if first is None and last is None:  # the figures of the dashboard, exactly
+        found = results.compute_project(db, project).indicators
+        return tuple(IndicatorLine(code=item.code, name_ro=item.name_ro, name_en=item.name_en, unit=item.unit,
+                                   target=item.target, achieved=item.achieved, is_public=item.is_public,
+                                   rule=item.rule) for item in found)
+    indicators = sorted(db.scalars(select(Indicator).where(Indicator.project_id == project.id)),
+                        key=lambda item: results.code_key(item.code))
+    return tuple(IndicatorLine(code=item.code, name_ro=item.name_ro, name_en=item.name_en, unit=item.unit,
+                               target=Decimal(item.target), achieved=results.achieved_between(db, item, first, last),
+                               is_public=item.is_public, rule=item.rule) for item in indicators)
 
 
 # The reconciliation ----------------------------------------------------------------------------------

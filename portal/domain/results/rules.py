@@ -6,16 +6,22 @@ came, whatever re-entries followed; rules that add things up give (`person_id`, 
 Attendance rules count by month (from `attendance_month`): a person's day is the first of the month.
 The months (whose sum is the total) and the drill-down are made from that one statement, so they agree.
 A merge moves every record to the kept person, so no rule needs to look at merged records.
+
+Benefits count when they are paid or handed over (`paid_on`), never when they are only on a list;
+the shop counts community work as verified hours, with the corrections of those hours, and not the
+volunteer hours credited to the shop (those are counted by the volunteering rules already).
 """
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, Select, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import Integer, Numeric, Select, and_, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from portal.domain.activities.models import ActivitySession, Attendance, AttendanceStatus
+from portal.domain.benefits.models import BenefitKind, BenefitLine, BenefitUnit, LedgerKind, LedgerLine, ShopPurchase
 from portal.domain.casework.models import ServiceDelivery
 from portal.domain.people.models import SITUATIONS, Answer, Enrollment, LabourStatus, Person, Sex
 from portal.domain.projects.models import Activity, ActivityKind, Indicator, RuleKind
@@ -23,7 +29,8 @@ from portal.domain.results.models import AttendanceMonth
 from portal.domain.volunteering.models import VolunteerHours
 
 PERSON_RULES = frozenset({RuleKind.enrolled_persons, RuleKind.attending_persons, RuleKind.service_recipients,
-                          RuleKind.volunteers, RuleKind.event_attendees})
+                          RuleKind.volunteers, RuleKind.event_attendees, RuleKind.benefit_recipients,
+                          RuleKind.shop_participants})
 # Rules that may be narrowed to one activity, and the kinds of activity that make sense for each.
 ACTIVITY_KINDS: dict[RuleKind, tuple[ActivityKind, ...]] = {
     RuleKind.attending_persons: (ActivityKind.group_sessions, ActivityKind.public_event, ActivityKind.volunteering),
@@ -33,7 +40,13 @@ ACTIVITY_KINDS: dict[RuleKind, tuple[ActivityKind, ...]] = {
     RuleKind.volunteer_hours: (ActivityKind.volunteering,),
     RuleKind.event_attendees: (ActivityKind.public_event,),
     RuleKind.sessions_held: (ActivityKind.group_sessions, ActivityKind.public_event, ActivityKind.volunteering),
+    # The benefit kinds of that activity: a kind given by attendance points at group sessions, a prize
+    # given by hand at whatever it rewards (a contest is a public event).
+    RuleKind.benefit_recipients: tuple(ActivityKind),
+    RuleKind.benefits_given: tuple(ActivityKind),
 }
+# Rules that may be narrowed to one benefit kind of the project.
+BENEFIT_RULES = frozenset({RuleKind.benefit_recipients, RuleKind.benefits_given})
 SERVICE_TYPE_RULES = frozenset({RuleKind.services_delivered, RuleKind.service_recipients})
 MIN_SESSIONS_RULES = frozenset({RuleKind.attending_persons})
 
@@ -229,6 +242,65 @@ def _sessions_held(indicator: Indicator) -> Select:
     return statement
 
 
+def _paid_benefits(indicator: Indicator) -> Select:
+    """Benefit lines paid or handed over (a line only proposed or approved does not count yet), of the
+    indicator's benefit kind, or of the kinds of its activity, or of every kind of its project:
+    person_id, day (the day paid), amount (lei or pieces)."""
+    statement = (select(BenefitLine.person_id, BenefitLine.paid_on.label("day"), BenefitLine.quantity.label("amount"))
+                 .join(BenefitKind, BenefitKind.id == BenefitLine.kind_id)
+                 .where(BenefitKind.project_id == indicator.project_id, BenefitLine.paid_on.is_not(None)))
+    if indicator.benefit_kind_id is not None:
+        statement = statement.where(BenefitLine.kind_id == indicator.benefit_kind_id)
+    if indicator.activity_id is not None:
+        statement = statement.where(BenefitKind.activity_id == indicator.activity_id)
+    return statement
+
+
+def _benefit_recipients(indicator: Indicator) -> Select:
+    paid = _where(_paid_benefits(indicator).with_only_columns(BenefitLine.person_id, BenefitLine.paid_on.label("day")),
+                  _characteristic_clause(indicator, BenefitLine.person_id, BenefitLine.paid_on))
+    return _first_day_per_person(paid)
+
+
+def _benefits_given(indicator: Indicator) -> Select:
+    """Without a benefit kind, only the kinds counted in the indicator's unit: lei are not added to meals."""
+    statement = _paid_benefits(indicator)
+    if indicator.benefit_kind_id is None:
+        unit = BenefitUnit._value2member_map_.get(indicator.unit.value)
+        statement = statement.where(BenefitKind.unit == unit if unit is not None else false())
+    return statement
+
+
+def _shop_participants(indicator: Indicator) -> Select:
+    """Persons who did community work for the shop or took products from it, from the first such day.
+    A purchase that was reversed (a mistake, undone) does not count."""
+    worked = _where(select(LedgerLine.person_id, LedgerLine.day.label("day"))
+                    .where(LedgerLine.project_id == indicator.project_id, LedgerLine.kind == LedgerKind.work),
+                    _characteristic_clause(indicator, LedgerLine.person_id, LedgerLine.day))
+    reversal = aliased(LedgerLine)
+    reversed_ = exists(select(reversal.id).where(reversal.purchase_id == ShopPurchase.id,
+                                                 reversal.kind == LedgerKind.correction))
+    bought = _where(select(ShopPurchase.person_id, ShopPurchase.day.label("day"))
+                    .where(ShopPurchase.project_id == indicator.project_id, ~reversed_),
+                    _characteristic_clause(indicator, ShopPurchase.person_id, ShopPurchase.day))
+    return _first_day_per_person(union_all(worked, bought).subquery().select())
+
+
+def _community_work_hours(indicator: Indicator) -> Select:
+    """Verified community-work hours, and the corrections of such lines (and corrections of those), each on
+    the day of the work it corrects, so that a correction takes the hours from the month they were added to.
+    Volunteer hours credited to the shop, purchases and their reversals are not community work."""
+    work = (select(LedgerLine.id.label("line_id"), LedgerLine.day.label("work_day"))
+            .where(LedgerLine.project_id == indicator.project_id, LedgerLine.kind == LedgerKind.work)
+            .cte("work_chain", recursive=True))
+    correction = aliased(LedgerLine)
+    chain = work.union_all(select(correction.id, work.c.work_day)
+                           .join(work, correction.corrects_id == work.c.line_id)
+                           .where(correction.kind == LedgerKind.correction))
+    return (select(LedgerLine.person_id, chain.c.work_day.label("day"), LedgerLine.hours.label("amount"))
+            .join(chain, chain.c.line_id == LedgerLine.id))
+
+
 def rule_query(indicator: Indicator) -> RuleQuery | None:
     """The statement for the indicator's rule, or None when it has no rule."""
     rule = indicator.rule
@@ -250,6 +322,14 @@ def rule_query(indicator: Indicator) -> RuleQuery | None:
         return RuleQuery(False, _hours(indicator))
     if rule == RuleKind.sessions_held:
         return RuleQuery(False, _sessions_held(indicator))
+    if rule == RuleKind.benefit_recipients:
+        return RuleQuery(True, _benefit_recipients(indicator))
+    if rule == RuleKind.benefits_given:
+        return RuleQuery(False, _benefits_given(indicator))
+    if rule == RuleKind.shop_participants:
+        return RuleQuery(True, _shop_participants(indicator))
+    if rule == RuleKind.community_work_hours:
+        return RuleQuery(False, _community_work_hours(indicator))
     raise ValueError(f"unknown rule {rule!r}")
 
 
@@ -270,6 +350,26 @@ def computed_by_month(db: Session, query: RuleQuery) -> dict[str, Decimal]:
         key = when.strftime("%Y-%m")
         months[key] = months.get(key, Decimal(0)) + Decimal(amount)
     return months
+
+
+# Attendance rules date a person by the first day of the month (attendance_month): a period that starts
+# within a month takes that whole month, or the month would never count.
+MONTHLY_RULES = frozenset({RuleKind.attending_persons, RuleKind.event_attendees, RuleKind.volunteers})
+
+
+def computed_between(db: Session, indicator: Indicator, query: RuleQuery, first: date | None,
+                     last: date | None) -> Decimal:
+    """What the rule adds from `first` to `last` (both days included, either open): persons counted
+    for the first time, or amounts dated, in the period. Over the whole project it is the total."""
+    sub = query.statement.subquery()
+    day = _day_column(query, sub)
+    value = func.count() if query.per_person else func.coalesce(func.sum(sub.c.amount), 0)
+    statement = select(value).select_from(sub)
+    if first is not None:
+        statement = statement.where(day >= (first.replace(day=1) if indicator.rule in MONTHLY_RULES else first))
+    if last is not None:
+        statement = statement.where(day <= last)
+    return Decimal(db.scalar(statement) or 0)
 
 
 def counted_persons(query: RuleQuery) -> Select:

@@ -19,6 +19,7 @@ from portal.db import utcnow
 from portal.domain.actor import Actor
 from portal.domain.audit.models import AuditAction
 from portal.domain.audit.services import record as audit
+from portal.domain.benefits.models import BenefitKind
 from portal.domain.casework.models import ServiceType
 from portal.domain.errors import DomainError
 from portal.domain.people.models import Enrollment, Person, Sex
@@ -36,6 +37,8 @@ RULE_UNITS: dict[RuleKind, tuple[IndicatorUnit, ...]] = {
     RuleKind.services_delivered: (IndicatorUnit.services,),
     RuleKind.volunteer_hours: (IndicatorUnit.hours,),
     RuleKind.sessions_held: (IndicatorUnit.sessions, IndicatorUnit.events),
+    RuleKind.benefits_given: (IndicatorUnit.lei, IndicatorUnit.pieces),
+    RuleKind.community_work_hours: (IndicatorUnit.hours,),
 }
 SMALL_COUNT = 5  # public breakdowns show counts from 1 to SMALL_COUNT - 1 as "<5"
 INDICATOR_CODE_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
@@ -115,6 +118,19 @@ def compute_indicator(db: Session, indicator: Indicator,
         computed=computed, adjustment=adjustment, by_month=tuple(sorted(by_month.items())))
 
 
+def achieved_between(db: Session, indicator: Indicator, first: date | None, last: date | None) -> Decimal | None:
+    """The achieved value added from `first` to `last` (both optional): what the rule counts in the period
+    and the adjustments that count from a day in it; None without rule or adjustments (as `achieved`)."""
+    query = rules.rule_query(indicator)
+    adjustments = db.execute(select(IndicatorAdjustment.amount, IndicatorAdjustment.effective_on)
+                             .where(IndicatorAdjustment.indicator_id == indicator.id)).all()
+    if query is None and not adjustments:
+        return None
+    computed = rules.computed_between(db, indicator, query, first, last) if query is not None else Decimal(0)
+    return computed + sum((amount for amount, day in adjustments
+                           if (first is None or day >= first) and (last is None or day <= last)), Decimal(0))
+
+
 AGE_BANDS_2021 = ("under_18", "18_29", "30_54", "55_plus")  # keys of rules.AGE_BANDS
 
 
@@ -145,14 +161,12 @@ def compute_project(db: Session, project: Project) -> ProjectResults:
             .join(Indicator).where(Indicator.project_id == project.id)):
         adjusted[indicator_id].append((amount, effective_on))
     results = sorted((compute_indicator(db, indicator, adjusted[indicator.id]) for indicator in indicators),
-                     key=lambda r: _code_key(r.code))
+                     key=lambda r: code_key(r.code))
     return ProjectResults(project_id=project.id, version=version, computed_at=utcnow(), indicators=tuple(results))
 
 
-def _code_key(code: str) -> tuple:
+def code_key(code: str) -> tuple:
     """I2 before I10: numbers inside codes compare as numbers."""
-    import re
-
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code))
 
 
@@ -293,6 +307,7 @@ class IndicatorData:
     min_sessions: int = 1
     characteristic: str = ""
     service_type_ids: list[int] = field(default_factory=list)
+    benefit_kind_id: int | None = None
 
 
 def _check_rule(db: Session, project: Project, data: IndicatorData) -> None:
@@ -326,6 +341,24 @@ def _check_rule(db: Session, project: Project, data: IndicatorData) -> None:
         if found != set(data.service_type_ids):
             raise DomainError(_l("Choose service types of this project."), code="indicator_service_types",
                               field="service_type_ids")
+    if data.benefit_kind_id is not None:
+        _check_benefit_kind(db, project, data)
+
+
+def _check_benefit_kind(db: Session, project: Project, data: IndicatorData) -> None:
+    if data.rule not in rules.BENEFIT_RULES:
+        raise DomainError(_l("A benefit kind applies only to the rules that count benefits."),
+                          code="indicator_benefit_kind", field="benefit_kind_id")
+    kind = db.get(BenefitKind, data.benefit_kind_id)
+    if kind is None or kind.project_id != project.id:
+        raise DomainError(_l("Choose a benefit kind of this project."), code="indicator_benefit_kind",
+                          field="benefit_kind_id")
+    if data.activity_id is not None and kind.activity_id != data.activity_id:
+        raise DomainError(_l("This benefit kind belongs to another activity: choose its activity or any activity."),
+                          code="indicator_benefit_kind", field="benefit_kind_id")
+    if data.rule == RuleKind.benefits_given and kind.unit.value != data.unit.value:
+        raise DomainError(_l("This benefit kind is counted in another unit: lei are added to lei, pieces to pieces."),
+                          code="indicator_unit", field="unit")
 
 
 def save_indicator(db: Session, project: Project, actor: Actor, data: IndicatorData,
@@ -347,7 +380,8 @@ def save_indicator(db: Session, project: Project, actor: Actor, data: IndicatorD
     _check_rule(db, project, data)
     if data.rule is not None and data.unit not in RULE_UNITS[data.rule]:
         raise DomainError(_l("This unit does not fit the rule: persons are counted in persons, hours in hours, "
-                             "services in services, sessions in sessions or events."),
+                             "services in services, sessions in sessions or events, benefits given in lei or "
+                             "pieces."),
                           code="indicator_unit", field="unit")
     created = indicator is None
     if indicator is None:
@@ -365,11 +399,13 @@ def save_indicator(db: Session, project: Project, actor: Actor, data: IndicatorD
     indicator.characteristic = data.characteristic if data.rule else ""
     indicator.service_types = list(db.scalars(select(ServiceType).where(
         ServiceType.id.in_(data.service_type_ids)))) if data.rule in rules.SERVICE_TYPE_RULES else []
+    indicator.benefit_kind_id = data.benefit_kind_id if data.rule in rules.BENEFIT_RULES else None
     db.flush()
     audit(db, actor, AuditAction.create if created else AuditAction.update, None,
           f"indicator {project.code}/{code}: target {data.target} {data.unit.value}, rule "
           f"{data.rule.value if data.rule else 'none'} {indicator.activity_id or ''} {indicator.min_sessions} "
-          f"{indicator.characteristic} {sorted(data.service_type_ids) if indicator.service_types else ''}".strip())
+          f"{indicator.characteristic} {sorted(data.service_type_ids) if indicator.service_types else ''}"
+          f"{f' benefit kind {indicator.benefit_kind_id}' if indicator.benefit_kind_id else ''}".strip())
     return indicator
 
 
