@@ -32,7 +32,7 @@ from portal.domain.benefits import shop
 from portal.domain.benefits.models import BenefitKind, BenefitList, BenefitUnit, ShopProduct
 from portal.domain.people.models import Enrollment, Person
 from portal.domain.people.services import age_on
-from portal.domain.projects.models import Activity, Project
+from portal.domain.projects.models import Project
 from portal.domain.volunteering.models import VolunteerHours
 
 PROJECT = "155550"

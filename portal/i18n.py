@@ -98,6 +98,10 @@ def quantity(value, unit: str) -> str:
         return ngettext("%(count)s place", "%(count)s places", count, count=number)
     if unit == "minutes":
         return ngettext("%(count)s minute", "%(count)s minutes", count, count=number)
+    if unit == "pieces":
+        return ngettext("%(count)s piece", "%(count)s pieces", count, count=number)
+    if unit == "lei":
+        return format_money(value)
     raise ValueError(f"unknown unit {unit!r}")
 
 

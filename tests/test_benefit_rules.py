@@ -22,13 +22,13 @@ from portal.domain.benefits.models import (
 )
 from portal.domain.errors import DomainError
 from portal.domain.people.models import Sex
-from portal.domain.projects.models import ActivityKind as K, Indicator, IndicatorUnit as U, RuleKind as R
+from portal.domain.projects.models import Indicator, IndicatorUnit as U, RuleKind as R
 from portal.domain.results import esf
 from portal.domain.results import services as results
 from portal.domain.results.esf_export import csv_rows
 from portal.domain.results.services import IndicatorData
 from portal.domain.volunteering.models import VolunteerHours
-from tests.test_results_rules import ALL, indicator, months, person, world  # noqa: F401  (world is a fixture)
+from tests.test_results_rules import ALL, indicator, make_world, months, person
 
 
 # Records as the benefits and shop services leave them ----------------------------------------------------
@@ -108,13 +108,18 @@ def computed(w, target: Indicator) -> tuple[Decimal, dict[str, Decimal]]:
     return result.computed, dict(result.by_month)
 
 
+@pytest.fixture
+def world(db_session, make_user):
+    """Two small projects of their own, as for the other rules (tests/test_results_rules.py)."""
+    return make_world(db_session, make_user)
+
+
 # benefit_recipients and benefits_given ----------------------------------------------------------------------
 
 @pytest.fixture
 def benefits(world):
     """Three kinds (subsidy and prizes in lei, meals in pieces) and lines paid, unpaid, in another project."""
     w = world
-    w.meals_activity = w.a2
     w.subsidy = benefit_kind(w, name="Subvenție", activity=w.a1)
     w.prize = benefit_kind(w, name="Premiu", amount="300", category=BenefitCategory.prize)
     w.meal = benefit_kind(w, name="Masă caldă", unit=BenefitUnit.pieces, amount="1", activity=w.a2,
@@ -272,7 +277,7 @@ def test_community_work_hours_with_corrections_and_without_volunteer_credits(sho
     assert sum(by_month.values()) == total
     persons, count = results.counted_persons(w.db, ALL, target)
     assert count == 2 and {row.person_id: row.amount for row in persons} == {
-        w.eva.id: Decimal("5"), w.filip.id: Decimal("3.25")}
+        w.eva.id: Decimal(5), w.filip.id: Decimal("3.25")}
 
 
 # The staff pages: units, the benefit kind on the form ------------------------------------------------------
@@ -302,7 +307,7 @@ def test_the_benefit_kind_is_chosen_on_the_indicator_form(benefits, login_as, cl
     client.set_cookie("lang", "en")
     url = f"/portal/proiecte/{w.project.id}/indicatori/nou"
     form = client.get(url).get_data(as_text=True)
-    assert 'name="benefit_kind_id"' in form and "Masă caldă (1 pcs, monthly)" in form
+    assert 'name="benefit_kind_id"' in form and "Masă caldă (1 piece, monthly)" in form
     assert "Subvenție (500 lei, monthly)" in form and "Any benefit kind" in form
     fields = {"code": "I9", "name_ro": "Subvenții plătite", "name_en": "", "target": "1.000", "unit": "pieces",
               "is_public": "y", "rule": "benefits_given", "activity_id": "", "min_sessions": "1",
@@ -339,10 +344,10 @@ def test_the_esf_report_lists_every_indicator_with_what_was_achieved_in_the_peri
     client.set_cookie("lang", "en")
     base = f"/portal/proiecte/{w.project.id}/raport-fse"
     page = client.get(f"{base}?de_la=01.10.2026&pana_la=31.10.2026").get_data(as_text=True)
-    table = re.search(r'<section class="esf-indicators".*?</section>', page, re.S).group(0)
+    table = re.search(r'<section class="esf-indicators".*?</section>', page, re.DOTALL).group(0)
     assert "Achieved from 01.10.2026 to 31.10.2026" in table and "internal" in table
     assert re.search(r"<th scope=\"row\">L1</th>.*?4,000 lei</td>\s*<td class=\"num\">1,000 lei</td>\s*"
-                     r"<td class=\"num\">25%</td>", table, re.S)
+                     r"<td class=\"num\">25%</td>", table, re.DOTALL)
     lines = list(csv.reader(io.StringIO(client.get(f"{base}.csv?de_la=01.10.2026&pana_la=31.10.2026")
                                         .data.decode("utf-8-sig"))))
     rows = {tuple(line[1:4]): line[4] for line in lines[1:] if line[1] == "indicators"}

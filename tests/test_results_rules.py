@@ -60,7 +60,10 @@ def new_project(db, code: str):
 
 @pytest.fixture
 def world(db_session, make_user):
-    db = db_session
+    return make_world(db_session, make_user)
+
+
+def make_world(db, make_user) -> SimpleNamespace:
     project, other = new_project(db, "T-RES"), new_project(db, "T-OTHER")
 
     def act(proj, code, kind):

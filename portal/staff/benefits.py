@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_babel import format_decimal, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -32,7 +32,7 @@ from portal.domain.people.queries import search_people
 from portal.domain.projects.models import Project
 from portal.domain.projects.services import project_staff
 from portal.extensions import db
-from portal.i18n import format_money, localized
+from portal.i18n import localized, quantity
 from portal.partials import render_page
 from portal.staff import bp
 from portal.staff.benefits_forms import (
@@ -67,13 +67,10 @@ LABELS = {"category": CATEGORY, "unit": UNIT, "frequency": FREQUENCY, "rule": RU
 
 @bp.app_template_global("benefit_amount")
 def benefit_amount(value, unit) -> str:
-    """500 lei, 12,50 lei; 1 piece, 20 pieces."""
+    """500 lei, 12,5 lei; 1 piece, 20 pieces."""
     if value is None:
         return ""
-    if BenefitUnit(unit) == BenefitUnit.lei:
-        return format_money(Decimal(value).quantize(Decimal("0.01")))
-    count = int(value)
-    return ngettext("%(count)s piece", "%(count)s pieces", count, count=format_decimal(count, format="#,##0"))
+    return quantity(Decimal(value), BenefitUnit(unit).value)
 
 
 def period_label(blist_or_line) -> str:

@@ -175,11 +175,10 @@ def benefit_kind_label(kind) -> str:
     """"Subvenție școală după școală (500 lei, monthly)": a benefit kind as a choice or in a sentence."""
     from flask_babel import gettext
 
-    from portal.i18n import format_money, format_number, localized
+    from portal.i18n import localized, quantity
 
-    amount = format_money(kind.amount) if kind.unit.value == "lei" else gettext(
-        "%(count)s pcs", count=format_number(kind.amount))
-    return gettext("%(name)s (%(amount)s, %(frequency)s)", name=localized(kind, "name"), amount=amount,
+    return gettext("%(name)s (%(amount)s, %(frequency)s)", name=localized(kind, "name"),
+                   amount=quantity(kind.amount, kind.unit.value),
                    frequency=BENEFIT_FREQUENCY.get(kind.frequency.value, kind.frequency.value))
 
 

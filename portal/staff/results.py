@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,7 +25,7 @@ from portal.domain.results import rules
 from portal.domain.results import services as results
 from portal.domain.results.models import IndicatorAdjustment
 from portal.extensions import db, htmx
-from portal.i18n import format_money, format_number, localized, quantity
+from portal.i18n import format_money, format_number, localized
 from portal.partials import render_page
 from portal.domain.people.models import SENSITIVE_SITUATIONS
 from portal.staff import bp, labels
@@ -114,18 +113,7 @@ def _rule_context(project: Project) -> tuple[dict, dict]:
     return activities, service_types
 
 
-# Values in their unit: lei are money, pieces are counted -----------------------------------------
-
-@bp.app_template_global()
-def indicator_quantity(value, unit: str) -> str:
-    """A target or an achieved value with its unit: "1.500 lei", "12 pieces", "98 persons"."""
-    if unit == IndicatorUnit.lei.value:
-        return format_money(value)
-    if unit == IndicatorUnit.pieces.value:
-        count = int(value) if value == int(value) else 2
-        return ngettext("%(count)s piece", "%(count)s pieces", count, count=format_number(value))
-    return quantity(value, unit)
-
+# Values in the indicator's unit: money for lei (a target with its unit: `quantity`) -----------------
 
 @bp.app_template_global()
 def indicator_number(value, unit: str) -> str:
