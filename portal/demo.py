@@ -239,12 +239,18 @@ def load_demo(db: Session, *, with_people: bool = False) -> list[tuple[str, str]
     return [(email, role.value) for email, _name, role in DEMO_USERS]
 
 
+# The parts of a demo project's spec that are rows of their own, not columns of the project.
+PROJECT_PARTS = frozenset({"zones", "activities", "indicators", "benefit_kinds"})
+
+
+def project_fields(spec: dict) -> dict:
+    return {key: value for key, value in spec.items() if key not in PROJECT_PARTS}
+
+
 def _load_project(db: Session, spec: dict) -> None:
     project = _first(db, Project, code=spec["code"])
     if project is None:
-        fields = {key: value for key, value in spec.items()
-                  if key not in {"zones", "activities", "indicators", "benefit_kinds"}}
-        project = Project(is_public=True, **fields)
+        project = Project(is_public=True, **project_fields(spec))
         db.add(project)
         db.flush()
         add_default_service_types(db, project)

@@ -8,8 +8,8 @@ people take products for hours of community work.
 Everything goes through the benefits and shop services, so the demo obeys their rules: lists proposed
 from the attendance, approved by the coordinator, paid or handed over once with a document number;
 hours verified by a staff member; purchases only within a person's balance and the stock; a
-correction and a reversed purchase as new ledger lines. The recent months' lists are paid, the
-current month's subsidy list is still a draft. Random choices come from a fixed seed; the dates
+correction and a reversed purchase as new ledger lines. The recent months' lists are paid, last
+month's subsidy list is still a draft. Random choices come from a fixed seed; the dates
 follow today's, like the sessions of `demo_activities`.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ PROJECT = "155550"
 COORDINATOR, STAFF = "coordonator@comunitar.demo", "personal@comunitar.demo"
 PERMISSIONS = frozenset({benefits.BENEFITS_PROPOSE, benefits.BENEFITS_APPROVE, benefits.BENEFITS_PAY,
                          benefits.BENEFITS_MANAGE, shop.SHOP_RECORD, shop.SHOP_MANAGE})
-PAID_MONTHS = 3  # the lists of the last three months before this one; this month's subsidy list is a draft
+PAID_MONTHS = 3  # the lists of the last three months before this one; last month's subsidy list is a draft
 SHOP_DAYS = 91  # community work and purchases over about three months up to today
 WORKERS = 45  # adults of the target group doing community work for the shop
 
@@ -155,7 +155,8 @@ class _Loader:
 
     def monthly_lists(self) -> None:
         """The subsidies and meals of the last months, paid on the 10th of the next month (meals handed
-        over on the month's last day); this month's after-school subsidy is proposed, not approved yet."""
+        over on the month's last day); last month's after-school subsidy list is proposed, not approved
+        yet (a list counted from attendance is drawn up once its month has ended)."""
         for back in range(PAID_MONTHS, 0, -1):
             first = _month_start(self.today, back)
             for name, document in MONTHLY:
@@ -165,17 +166,15 @@ class _Loader:
                 period = benefits.period_of(kind, first)
                 if period.end < self.project.start_date or not benefits.entitled(self.db, kind, period):
                     continue  # a holiday month: nobody came, no list
+                if back == 1 and name == MONTHLY[0][0]:
+                    self.counts.lines += len(self._list(kind, period.key, approve=False).lines)
+                    continue
                 blist = self._list(kind, period.key)
                 if kind.unit == BenefitUnit.pieces:
                     self._pay(blist, period.end, document, self.staff)
                 else:
                     self._pay(blist, _working_day_from(period.end + timedelta(days=10)), document, self.coordinator)
             self.db.flush()
-        kind = self.kinds.get(MONTHLY[0][0])
-        if kind is not None:
-            period = benefits.period_of(kind, self.today)
-            if benefits.entitled(self.db, kind, period):
-                self.counts.lines += len(self._list(kind, period.key, approve=False).lines)
 
     def school_kits(self) -> None:
         """One kit per child of the after-school list, handed over on the first day of the programme shown."""

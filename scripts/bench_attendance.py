@@ -45,6 +45,7 @@ import random
 import sys
 import time
 from datetime import date, datetime, time as clock, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
@@ -433,6 +434,7 @@ def run(label: str, url: str, folder: str) -> None:
         print("\n".join(lines))
     sign_in(client, logins["admin"])
     _results(app, client, queries, projects)
+    _benefits(app, client, queries, activities[LARGE], users["admin"], today)
     engine.dispose()
     db.engine(app).dispose()
 
@@ -483,6 +485,78 @@ def _results(app, client, queries: QueryLog, projects: list[dict]) -> None:
             flag = "!" if budget and p95 > budget else ""
             print(f"   {name:<30}{project['code']:<13}{p50:>8.1f}{p95:>8.1f}{sql:>8.1f}{count:>7}{flag:<1}{rounds:>6}"
                   f"  {path}")
+
+
+def _benefits(app, client, queries: QueryLog, activity: dict, payer_id: int, today: date) -> None:
+    """Benefits with a million marks: who is entitled to a monthly subsidy (present at ≥ 10 sessions of
+    the large after-school group last month) and to a hot meal per session present — the proposal's
+    one grouped query —, then the list page, the printable list and the totals per person (page and
+    XLSX) once that list is approved and paid. Goal: pages under 100 ms."""
+    from portal.domain.actor import system_actor
+    from portal.domain.benefits import services as benefits
+    from portal.domain.benefits.models import BenefitCategory, BenefitFrequency, BenefitUnit, EntitlementRule
+    from portal.staff.permissions import ROLE_PERMISSIONS
+    from portal.domain.accounts.models import Role
+
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    acting = system_actor(ROLE_PERMISSIONS[Role.admin])
+    with app.app_context():
+        project = db.session.get(Project, activity["project_id"])
+        made = {}
+        for name, unit, amount, rule, minimum in (
+                # A thinner bench (BENCH_ATTENDANCE) has few persons at 10 sessions a month.
+                ("Subvenție (bench)", BenefitUnit.lei, Decimal("500"), EntitlementRule.attendance,
+                 10 if ATTENDANCE >= 500_000 else 1),
+                ("Masă caldă (bench)", BenefitUnit.pieces, Decimal("1"), EntitlementRule.per_presence, 1)):
+            kind = benefits.save_kind(db.session, project, acting, benefits.BenefitKindData(
+                category=BenefitCategory.cash_subsidy if unit == BenefitUnit.lei else BenefitCategory.hot_meal,
+                name_ro=name, unit=unit, amount=amount, frequency=BenefitFrequency.monthly, rule=rule,
+                activity_id=activity["id"], min_sessions=minimum))
+            made[rule] = kind.id
+        db.session.commit()
+        kind = db.session.get(benefits.BenefitKind, made[EntitlementRule.attendance])
+        began = time.perf_counter()
+        blist = benefits.propose_list(db.session, project, kind, last_month.strftime("%Y-%m"), acting, today=today)
+        benefits.approve_list(db.session, blist, acting)
+        line_ids = [line.id for line in blist.lines]
+        benefits.record_payment(db.session, blist, line_ids, acting, paid_on=today, document_no="SP-1",
+                                paid_by_id=payer_id, today=today)
+        db.session.commit()
+        drawn_ms = (time.perf_counter() - began) * 1000
+        list_id, lines = blist.id, len(line_ids)
+    print(f"   benefits on {LARGE[1]}, {last_month:%m.%Y} (budget p95 {PAGE_BUDGET_MS:.0f} ms for the pages): a subsidy list of "
+          f"{lines} persons proposed, approved and paid in {drawn_ms:.0f} ms")
+    print(f"   {'request':<30}{'p50 ms':>8}{'p95 ms':>8}{'SQL ms':>8}{'queries':>8}{'rounds':>7}  path")
+
+    def entitled(rule):
+        def send():
+            with app.app_context():
+                kind = db.session.get(benefits.BenefitKind, made[rule])
+                benefits.entitled(db.session, kind, benefits.period_of(kind, last_month))
+        return send
+
+    def page(path):
+        def send():
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+        return send
+
+    with app.test_request_context():
+        from flask import url_for
+        list_page = url_for("portal.benefit_list", list_id=list_id)
+        print_page = url_for("portal.benefit_list_print", list_id=list_id)
+        totals = url_for("portal.benefit_totals", project_id=activity["project_id"], dupa="person")
+        workbook = url_for("portal.benefit_totals_xlsx", project_id=activity["project_id"], dupa="person")
+    for name, send, path, budget in (
+            ("entitled: ≥ 10 sessions", entitled(EntitlementRule.attendance), "benefits.entitled()", None),
+            ("entitled: meal per session", entitled(EntitlementRule.per_presence), "benefits.entitled()", None),
+            ("list page", page(list_page), list_page, PAGE_BUDGET_MS),
+            ("printable list", page(print_page), print_page, PAGE_BUDGET_MS),
+            ("totals per person", page(totals), totals, PAGE_BUDGET_MS),
+            ("totals per person, XLSX", page(workbook), workbook, None)):
+        p50, p95, sql, count, rounds, _statements = timed(send, queries)
+        flag = "!" if budget and p95 > budget else ""
+        print(f"   {name:<30}{p50:>8.1f}{p95:>8.1f}{sql:>8.1f}{count:>7}{flag:<1}{rounds:>6}  {path}")
 
 
 def profile(send, requests: int = 5, shown: int = 12) -> list[str]:

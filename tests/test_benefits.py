@@ -51,8 +51,11 @@ TODAY = date(2025, 11, 20)
 
 @pytest.fixture(autouse=True)
 def app_context(app):
-    """Messages are lazy translations: Flask-Babel needs the app to turn them into text."""
-    with app.app_context():
+    """Messages are lazy translations: Flask-Babel needs the app to turn them into text. Assertions read the
+    English message ids; the Romanian catalog is someone else's."""
+    from flask_babel import force_locale
+
+    with app.app_context(), force_locale("en"):
         yield
 
 
@@ -357,7 +360,7 @@ def test_a_person_benefits_totals_and_workbook(db_session, world, app):
         benefits.approve_list(db_session, blist, SYSTEM)
         benefits.record_payment(db_session, blist, [line.id for line in blist.lines], SYSTEM, paid_on=paid_on,
                                 document_no="PV 1", paid_by_id=_admin_id(db_session), today=TODAY)
-    unpaid = benefits.propose_list(db_session, world.project, subsidy, "2025-11", SYSTEM, today=TODAY)
+    unpaid = benefits.propose_list(db_session, world.project, subsidy, "2025-11", SYSTEM, today=date(2025, 12, 1))
     benefits.add_line(db_session, unpaid, world.ana, SYSTEM)  # a draft: in the person's benefits, not in the totals
 
     mine = benefits.person_benefits(db_session, world.ana.id, {world.project.id})
@@ -430,3 +433,135 @@ def test_erasure_keeps_the_lines_and_the_export_lists_them(db_session, world):
     people.erase_person(db_session, world.ana, SYSTEM)
     db_session.refresh(line)
     assert (line.note, line.quantity, line.person_id) == ("", Decimal("300.00"), world.ana.id)
+
+
+# Review fixes --------------------------------------------------------------------------------------
+
+def test_lists_counting_sessions_wait_for_the_end_of_the_period(db_session, world):
+    """An attendance or per-presence list drawn up mid-month would freeze the sessions counted so far, and
+    the paid-once constraint would then keep the rest of the month off any other list."""
+    for rule in (EntitlementRule.attendance, EntitlementRule.per_presence):
+        kind = make_kind(db_session, world, rule, name=f"Sesiuni {rule.value}", min_sessions=1)
+        for today in (date(2025, 10, 15), date(2025, 10, 31)):  # under way, and its last day
+            with pytest.raises(DomainError) as running:
+                benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=today)
+            assert (running.value.code, running.value.field) == ("benefit_period_running", "period")
+            assert "once the period has ended, after 31.10.2025" in str(running.value.message)
+        assert benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM,
+                                     today=date(2025, 11, 1)).lines
+    for rule, activity in ((EntitlementRule.enrolled, True), (EntitlementRule.manual, False)):
+        kind = make_kind(db_session, world, rule, name=f"Lista {rule.value}", activity=activity)
+        assert benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM,
+                                     today=date(2025, 10, 1)).status == BenefitListStatus.draft
+
+
+def test_a_list_loaded_as_a_draft_is_read_again_before_it_changes(db_session, world):
+    """Approved by someone else after this request loaded it: the draft in memory is stale."""
+    from sqlalchemy import update
+
+    from portal.domain.benefits.models import BenefitList
+
+    kind = make_kind(db_session, world, EntitlementRule.attendance)
+    blist = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    ana = lines_of(blist)[world.ana.id]
+    other = _admin_id(db_session)
+    db_session.execute(update(BenefitList).where(BenefitList.id == blist.id).values(
+        status=BenefitListStatus.approved, approved_by_id=other).execution_options(synchronize_session=False))
+    assert blist.status == BenefitListStatus.draft  # what this request still believes
+    for change in (lambda: benefits.set_line(db_session, ana, SYSTEM, quantity=Decimal(9999)),
+                   lambda: benefits.add_line(db_session, blist, world.cristi, SYSTEM),
+                   lambda: benefits.remove_line(db_session, ana, SYSTEM),
+                   lambda: benefits.approve_list(db_session, blist, SYSTEM),
+                   lambda: benefits.delete_list(db_session, blist, SYSTEM)):
+        with pytest.raises(DomainError) as fixed:
+            change()
+        assert fixed.value.code == "benefit_list_approved"
+    db_session.expire_all()
+    assert (ana.quantity, len(blist.lines), blist.approved_by_id) == (Decimal("500.00"), 2, other)
+
+
+def test_a_draft_list_is_deleted_with_its_lines_and_audited(db_session, world, make_user):
+    kind = make_kind(db_session, world, EntitlementRule.attendance)
+    blist = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    empty = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    assert empty.lines == []
+    viewer = role_actor(make_user("viewer"), world.project, "viewer")
+    with pytest.raises(DomainError) as forbidden:
+        benefits.delete_list(db_session, empty, viewer)
+    assert forbidden.value.code == "forbidden"
+    staff = role_actor(make_user("staff"), world.project, "staff")
+    assert benefits.delete_list(db_session, empty, staff) == 0
+    list_id, line_ids = blist.id, {line.id for line in blist.lines}
+    assert benefits.delete_list(db_session, blist, staff) == 2
+    from portal.domain.benefits.models import BenefitList
+
+    assert db_session.get(BenefitList, list_id) is None
+    assert db_session.scalars(select(BenefitLine).where(BenefitLine.id.in_(line_ids))).all() == []
+    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.details.like(f"benefit list {list_id}%"),
+                                                          AuditEntry.action == AuditAction.update)).all()
+    assert sorted(entry.person_id or 0 for entry in entries) == sorted([0, world.ana.id, world.bogdan.id])
+    assert "Ana" not in " ".join(entry.details for entry in entries)
+    # Its persons are free again: a new list of the period takes them.
+    again = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    assert set(lines_of(again)) == {world.ana.id, world.bogdan.id}
+    benefits.approve_list(db_session, again, SYSTEM)
+    with pytest.raises(DomainError) as approved:
+        benefits.delete_list(db_session, again, SYSTEM)
+    assert approved.value.code == "benefit_list_approved"
+
+
+def test_a_merge_of_two_records_paid_for_one_period_names_the_double_payment(db_session, world):
+    kind = make_kind(db_session, world, EntitlementRule.manual, name="Premiu", activity=False)
+    first = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    second = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    benefits.add_line(db_session, first, world.ana, SYSTEM)
+    benefits.add_line(db_session, second, world.cristi, SYSTEM)
+    with pytest.raises(DomainError) as draft, db_session.begin_nested():  # the portal rolls a refused merge back
+        people.merge_persons(db_session, world.ana, world.cristi, SYSTEM)
+    db_session.expire_all()
+    message = str(draft.value.message)
+    assert draft.value.code == "merge_benefit_conflict"
+    assert f"list no. {first.id} and on list no. {second.id}" in message
+    assert f"Take the line off list no. {second.id} (still a draft) first" in message
+    for blist in (first, second):
+        benefits.approve_list(db_session, blist, SYSTEM)
+        benefits.record_payment(db_session, blist, [line.id for line in blist.lines], SYSTEM,
+                                paid_on=date(2025, 11, 3), document_no="OP 5", paid_by_id=_admin_id(db_session),
+                                today=TODAY)
+    with pytest.raises(DomainError) as paid, db_session.begin_nested():
+        people.merge_persons(db_session, world.ana, world.cristi, SYSTEM)
+    message = str(paid.value.message)
+    assert paid.value.code == "merge_benefit_double_payment"
+    assert f"list no. {first.id} and on list no. {second.id} (both approved): this is a double payment" in message
+    assert "A coordinator has to resolve it" in message and "Premiu" in message and "2025-10" in message
+
+
+def test_the_workbook_shows_names_typed_as_formulas_as_text(db_session, world, app):
+    from openpyxl import load_workbook
+
+    kind = make_kind(db_session, world, EntitlementRule.manual, name='=HYPERLINK("http://x.test","Premiu")',
+                     activity=False)
+    blist = benefits.propose_list(db_session, world.project, kind, "2025-10", SYSTEM, today=TODAY)
+    benefits.add_line(db_session, blist, world.ana, SYSTEM)
+    benefits.approve_list(db_session, blist, SYSTEM)
+    benefits.record_payment(db_session, blist, [line.id for line in blist.lines], SYSTEM, paid_on=date(2025, 11, 3),
+                            document_no="OP 1", paid_by_id=_admin_id(db_session), today=TODAY)
+    with app.test_request_context():
+        content = benefits.totals_workbook(db_session, world.project, SYSTEM, by="kind")
+    sheet = load_workbook(io.BytesIO(content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == kind.name_ro]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+    assert not [cell for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+
+
+def test_the_minimum_of_sessions_says_which_numbers_are_taken(db_session, world):
+    data = benefits.BenefitKindData(category=BenefitCategory.hot_meal, name_ro="Masă", unit=BenefitUnit.pieces,
+                                    amount=Decimal(1), frequency=BenefitFrequency.monthly,
+                                    rule=EntitlementRule.per_presence, activity_id=world.activity.id, min_sessions=-1)
+    with pytest.raises(DomainError) as refused:
+        benefits.save_kind(db_session, world.project, SYSTEM, data)
+    assert refused.value.field == "min_sessions" and "between 0 and 1000" in str(refused.value.message)
+    data.rule, data.min_sessions = EntitlementRule.attendance, 0
+    with pytest.raises(DomainError) as attendance:
+        benefits.save_kind(db_session, world.project, SYSTEM, data)
+    assert "between 1 and 1000" in str(attendance.value.message)

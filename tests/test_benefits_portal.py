@@ -290,3 +290,121 @@ def test_the_person_page_shows_benefits_on_the_timeline_and_the_shop_balance(eng
     timeline = html[html.index('id="timeline-title"'):]
     assert f"Subvenție de test for 2025-10: 500 lei on list no. {blist.id}, not yet paid" in timeline
     assert '<time datetime="2025-10-01">' in timeline
+
+
+# Review fixes --------------------------------------------------------------------------------------
+
+def _approved(db_session, world, **changes):
+    kind, blist = drafted(db_session, world, **changes)
+    benefits.approve_list(db_session, blist, SYSTEM)
+    db_session.commit()
+    return kind, blist
+
+
+def test_a_ticked_line_that_is_not_a_number_is_answered_on_the_form(english, login_as, db_session, world):
+    _kind, blist = _approved(db_session, world)
+    coordinator = login_as("coordinator")
+    line = blist.lines[0]
+    for garbled in ("²", f"{line.id}²", "١", "-1", " "):  # "²" and "١" are digits to str.isdigit(), not to int()
+        response = english.post_form(f"/portal/beneficii/liste/{blist.id}/plata", {
+            "paid_on": "03.11.2025", "document_no": "OP 9", "paid_by_id": str(coordinator.id),
+            "line_ids": [str(line.id), garbled]})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, garbled
+        assert "The persons ticked could not be read: tick them again in the table." in html
+        assert 'value="OP 9"' in html and re.search(rf'value="{line.id}"[^>]*checked', html)
+    db_session.expire_all()
+    assert not any(item.is_paid for item in blist.lines)
+
+
+def test_totals_links_are_built_from_what_was_understood(english, login_as, db_session, world):
+    login_as("coordinator")
+    base = f"/portal/proiecte/{world.project.id}/beneficii/totaluri"
+    for query in ("project_id=1", "endpoint=x", "_external=1&_scheme=javascript&_anchor=%0Aalert(1)",
+                  "_method=POST&values=1&dupa=person&tip=abc"):
+        response = english.get(f"{base}?{query}")
+        assert response.status_code == 200, query
+    _kind, blist = _approved(db_session, world)
+    benefits.record_payment(db_session, blist, [line.id for line in blist.lines], SYSTEM, paid_on=date(2025, 11, 3),
+                            document_no="OP 1", paid_by_id=_admin_id(db_session), today=TODAY)
+    db_session.commit()
+    html = english.get(f"{base}?dupa=person&de_la=01.10.2025&_external=1&_scheme=javascript&_anchor=x&endpoint=y"
+                       ).get_data(as_text=True)
+    links = re.findall(r'href="([^"]*totaluri\.xlsx[^"]*)"', html)
+    assert links == [f"{base}.xlsx?dupa=person&amp;de_la=01.10.2025"]
+    redirected = english.get(f"{base}.xlsx?de_la=x&project_id=1&endpoint=y&_anchor=z")
+    assert redirected.status_code == 303 and redirected.headers["Location"].endswith(f"{base}?dupa=kind&de_la=x")
+
+
+def _admin_id(db):
+    from tests.test_benefits import _admin_id as admin_id
+
+    return admin_id(db)
+
+
+def test_every_full_view_of_a_list_is_audited_only_the_search_fragment_is_not(english, login_as, db_session, world):
+    _kind, blist = drafted(db_session, world)
+    db_session.commit()
+    login_as("coordinator")
+
+    def views() -> int:
+        return len(db_session.scalars(select(AuditEntry).where(AuditEntry.action == AuditAction.view,
+                                                               AuditEntry.details == f"benefit list {blist.id}")).all())
+
+    htmx = {"HX-Request": "true"}
+    for partial, headers, added in (("1", {}, 1), ("yes", htmx, 1), ("found", htmx, 0), ("found", {}, 1),
+                                    ("", {}, 1)):
+        before = views()
+        response = english.get(f"/portal/beneficii/liste/{blist.id}?q=Ana&partial={partial}", headers=headers)
+        assert response.status_code == 200
+        assert ("Beneficiu Bogdan" in response.get_data(as_text=True)) == bool(added), (partial, headers)
+        assert views() - before == added, (partial, headers)
+
+
+def test_a_draft_list_is_deleted_after_a_confirmation(english, login_as, db_session, world):
+    _kind, approved = _approved(db_session, world, name="Altă subvenție")
+    _kind, blist = drafted(db_session, world)
+    db_session.commit()
+    login_as("staff")
+    page = english.get(f"/portal/beneficii/liste/{blist.id}").get_data(as_text=True)
+    url = f"/portal/beneficii/liste/{blist.id}/stergere"
+    assert f'href="{url}"' in page
+    confirm = english.get(url)
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Delete list no." in html and "Yes, delete the list" in html
+    assert f'action="{url}"' in html and "csrf_token" in html
+    assert english.http.post(url).status_code == 400  # no CSRF token: nothing happens
+    assert db_session.scalar(select(BenefitList.id).where(BenefitList.id == blist.id)) == blist.id
+    done = english.post_form(url, follow_redirects=True)
+    assert done.status_code == 200 and f"List no. {blist.id} has been deleted, with its 2 lines." in done.get_data(
+        as_text=True)
+    assert db_session.scalar(select(BenefitList.id).where(BenefitList.id == blist.id)) is None
+    assert db_session.scalar(select(BenefitLine.id).where(BenefitLine.list_id == blist.id)) is None
+    login_as("coordinator")
+    assert f"/portal/beneficii/liste/{approved.id}/stergere" not in english.get(
+        f"/portal/beneficii/liste/{approved.id}").get_data(as_text=True)
+    refused = english.post_form(f"/portal/beneficii/liste/{approved.id}/stergere")
+    assert refused.status_code == 303 and refused.headers["Location"].endswith(f"/portal/beneficii/liste/{approved.id}")
+    assert db_session.get(BenefitList, approved.id) is not None
+
+
+def test_a_list_counting_sessions_is_offered_for_the_last_period_ended(english, login_as, db_session, world):
+    kind = make_kind(db_session, world, EntitlementRule.attendance)
+    db_session.commit()
+    login_as("coordinator")
+    create = f"/portal/proiecte/{world.project.id}/beneficii/liste/nou"
+    last_month = (clock.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    form = english.get(f"{create}?tip={kind.id}").get_data(as_text=True)
+    assert f'value="{last_month}"' in form
+    current = clock.today().strftime("%Y-%m")
+    refused = english.post_form(create, {"kind_id": str(kind.id), "period": current})
+    assert refused.status_code == 422
+    assert "its list is drawn up once the period has ended" in error_of(refused.get_data(as_text=True), "period")
+
+
+def test_the_printed_list_has_a_caption(english, login_as, db_session, world):
+    _kind, blist = drafted(db_session, world)
+    db_session.commit()
+    login_as("viewer")
+    html = english.get(f"/portal/beneficii/liste/{blist.id}/tipar").get_data(as_text=True)
+    assert re.search(rf'<caption class="visually-hidden">Payment list no. {blist.id} · [^<]+ · 2025-10</caption>', html)

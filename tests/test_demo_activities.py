@@ -173,7 +173,8 @@ def check_indicator_figures(demo):
 
 
 def check_benefits_and_the_shop(demo):
-    """Subsidies, meals, kits and prizes paid once with their documents, this month's list a draft; the shop's
+    """Subsidies, meals, kits and prizes paid once with their documents, last month's subsidy list a draft (a list
+    counted from attendance waits for its month to end); the shop's
     balances and stocks agree with their ledgers; the new indicators count exactly those records."""
     zum = demo.scalar(select(Project).where(Project.code == "155550"))
     figures = {result.code: result for result in project_results(demo, zum).indicators}
@@ -181,14 +182,15 @@ def check_benefits_and_the_shop(demo):
     lists = {(blist.kind.name_ro, blist.period): blist
              for blist in demo.scalars(select(BenefitList).where(BenefitList.project_id == zum.id))}
     subsidy = "Subvenție Școală după școală"
+    paid = lists[subsidy, "2026-09"]
+    assert paid.status == BenefitListStatus.approved and paid.approved_by_id is not None
+    assert paid.lines and all(line.paid_on and line.document_no and line.paid_by_id and line.quantity == 500
+                              for line in paid.lines)
+    assert all(line.paid_on <= TODAY and line.paid_on > paid.period_end for line in paid.lines)
     for period in ("2026-09", "2026-10"):
-        paid = lists[subsidy, period]
-        assert paid.status == BenefitListStatus.approved and paid.approved_by_id is not None
-        assert paid.lines and all(line.paid_on and line.document_no and line.paid_by_id and line.quantity == 500
-                                  for line in paid.lines)
-        assert all(line.paid_on <= TODAY and line.paid_on > paid.period_end for line in paid.lines)
         assert lists["Subvenție A doua șansă", period].lines and lists["Masă caldă", period].lines
-    draft = lists[subsidy, "2026-11"]
+    assert (subsidy, "2026-11") not in lists  # November has not ended
+    draft = lists[subsidy, "2026-10"]
     assert draft.status == BenefitListStatus.draft and draft.lines and not any(line.paid_on for line in draft.lines)
     prizes = lists["Premii concurs de desene pe asfalt", "2026"]
     assert sorted(line.quantity for line in prizes.lines) == [100, 100, 200, 200, 300, 300]
@@ -206,7 +208,7 @@ def check_benefits_and_the_shop(demo):
     assert 0 < figures["I14"].computed <= 98
     assert figures["I15"].computed == 20  # the twenty Second Chance learners, each paid
     lei = sum((line.quantity for line in paid(BenefitKind.unit == BenefitUnit.lei)), Decimal(0))
-    assert figures["I16"].computed == lei == 41700  # 2 × (29 × 500 + 20 × 300) − 500, and 1,200 lei of prizes
+    assert figures["I16"].computed == lei == 27700  # 29 × 500 (September) + 2 × 20 × 300, and 1,200 lei of prizes
     assert figures["I17"].computed == sum(line.quantity for line in paid(BenefitLine.kind_id == kinds["Masă caldă"].id))
     assert not figures["I16"].is_public and figures["I14"].is_public
 

@@ -15,7 +15,7 @@ import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
-from portal.demo import PROJECTS
+from portal.demo import PROJECTS, project_fields
 from portal.demo_news import load_demo_news
 from portal.domain import clock
 from portal.domain.actor import system_actor
@@ -83,8 +83,7 @@ def projects(db_session):
     """The two demo projects (codes and names only: the demo's users would cost a password hash each), public."""
     found = []
     for spec in PROJECTS:
-        fields = {key: value for key, value in spec.items() if key not in {"zones", "activities", "indicators"}}
-        found.append(Project(is_public=True, **fields))
+        found.append(Project(is_public=True, **project_fields(spec)))
     db_session.add_all(found)
     db_session.commit()
     return tuple(found)

@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete as sa_delete, func, select, update as sa_update
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import clock
@@ -106,8 +106,10 @@ def stock_of(db, item: ShopProduct) -> int:
 
 @pytest.fixture(autouse=True)
 def app_context(app):
-    """Messages are lazy translations: formatting them needs the app."""
-    with app.app_context():
+    """Messages are lazy translations: formatting them needs the app (read in English, the msgids)."""
+    from flask_babel import force_locale
+
+    with app.app_context(), force_locale("en"):
         yield
 
 
@@ -304,7 +306,7 @@ def test_a_purchase_needs_hours_products_of_the_shop_and_whole_quantities(db_ses
     world.soap.is_active = False
     db_session.flush()
     for items, code in (({}, "purchase_empty"), ({world.oil.id: 0}, "purchase_empty"),
-                        ({foreign.id: 1}, "purchase_product"), ({world.soap.id: 1}, "purchase_product"),
+                        ({foreign.id: 1}, "purchase_product"), ({world.soap.id: 1}, "purchase_withdrawn"),
                         ({world.oil.id: -1}, "quantity_range"), ({world.oil.id: 1000}, "quantity_range")):
         with pytest.raises(DomainError) as refused:
             shop.purchase(db_session, world.project, world.person, world.recorder, items, YESTERDAY)
@@ -549,3 +551,201 @@ def test_erasure_keeps_the_ledger_and_export_lists_it(db_session, stocked):
     with pytest.raises(DomainError) as refused:
         work(db_session, world, "1")
     assert refused.value.code == "person_inactive"
+
+
+# Volunteer hours changed, removed or merged after crediting ----------------------------------------
+
+@pytest.fixture
+def volunteering_world(db_session, world):
+    """A volunteering session of the project yesterday, and a coordinator who logs hours and runs the shop."""
+    from portal.domain.volunteering import services as volunteering
+
+    activity = Activity(project_id=world.project.id, code="V1", name_ro="Ecologizare", kind=ActivityKind.volunteering)
+    db_session.add(activity)
+    db_session.flush()
+    world.session = ActivitySession(activity_id=activity.id, date=YESTERDAY, start_time=time(9), end_time=time(12))
+    db_session.add(world.session)
+    db_session.flush()
+    world.logger = acting(world.coordinator, world.project, shop.SHOP_RECORD, shop.SHOP_MANAGE,
+                          volunteering.SIGNUPS_MANAGE)
+    world.volunteering = volunteering
+    return world
+
+
+def log(db, world, hours: str, person=None, session="default"):
+    return world.volunteering.log_hours(db, person or world.person, world.project, Decimal(hours), YESTERDAY,
+                                        world.logger, session=world.session if session == "default" else session)
+
+
+def whole(db, world, person=None) -> Decimal:
+    """The balance, checked against the ledger it must equal."""
+    person_id = (person or world.person).id
+    value = shop.balance(db, world.project.id, person_id)
+    assert ledger_sum(db, world.project.id, person_id) == value
+    return value
+
+
+def test_volunteer_hours_removed_and_logged_again_are_credited_once(db_session, volunteering_world):
+    world = volunteering_world
+    entry = log(db_session, world, "3")
+    [credit] = shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    world.volunteering.remove_hours(db_session, entry, world.logger)
+    assert whole(db_session, world) == Decimal("0.00")  # taken back by a correction line
+    taken_back = db_session.scalar(select(LedgerLine).where(LedgerLine.corrects_id == credit.id))
+    assert (taken_back.kind, taken_back.hours, taken_back.task) == (LedgerKind.correction, Decimal("-3.00"), "")
+    db_session.expire_all()
+    assert db_session.get(LedgerLine, credit.id).hours == Decimal("3.00")  # the credit line stays as it was
+    log(db_session, world, "3")
+    shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    assert whole(db_session, world) == Decimal("3.00")
+    assert shop.uncredited_volunteer_hours(db_session, world.project.id, world.person.id) == []
+
+
+def test_volunteer_hours_changed_after_crediting_follow_in_the_shop(db_session, volunteering_world):
+    world = volunteering_world
+    entry = log(db_session, world, "8")
+    [credit] = shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    log(db_session, world, "1")  # corrected down at the same session: the entry is replaced in place
+    assert whole(db_session, world) == Decimal("1.00")
+    log(db_session, world, "2.5")
+    assert whole(db_session, world) == Decimal("2.50")
+    log(db_session, world, "2.5")  # no change, no line
+    corrections = list(db_session.scalars(select(LedgerLine.hours).where(LedgerLine.corrects_id == credit.id)
+                                          .order_by(LedgerLine.id)))
+    assert corrections == [Decimal("-7.00"), Decimal("1.50")]
+    # A coordinator's own correction of the credit counts: the entry changed later is what the shop ends at.
+    shop.correct_line(db_session, credit, world.logger, hours=Decimal("-0.5"), reason="Foaia de prezență arată 2 ore")
+    log(db_session, world, "4")
+    assert whole(db_session, world) == Decimal("4.00")
+    assert shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger) == []
+    assert db_session.get(VolunteerHours, entry.id).hours == Decimal("4.00")
+    audit = db_session.scalars(select(AuditEntry.details).where(AuditEntry.person_id == world.person.id,
+                                                                AuditEntry.details.like("%volunteer hours changed%")))
+    assert len(list(audit)) == 3  # −7, +1.5, then +2 (to 4 from the 2 h the coordinator left)
+
+
+def test_spent_volunteer_hours_cannot_be_taken_back(db_session, volunteering_world):
+    world = volunteering_world
+    entry = log(db_session, world, "8")
+    shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    oil = product(db_session, world.project, world.logger, "Ulei", "6", stock=2)
+    shop.purchase(db_session, world.project, world.person, world.logger, {oil.id: 1}, YESTERDAY)
+    before = counts(db_session)
+    with pytest.raises(DomainError) as refused:
+        log(db_session, world, "1")  # 7 h to take back, 2 h left
+    assert (refused.value.code, refused.value.field) == ("volunteer_credit_spent", "hours")
+    assert "Munteanu Elena" in str(refused.value.message)
+    with pytest.raises(DomainError) as refused:
+        world.volunteering.remove_hours(db_session, entry, world.logger)
+    assert refused.value.code == "volunteer_credit_spent"
+    assert counts(db_session) == before
+    db_session.expire_all()
+    assert db_session.get(VolunteerHours, entry.id).hours == Decimal("8.00")
+    assert whole(db_session, world) == Decimal("2.00")
+
+
+def test_taking_back_just_what_is_left_reaches_zero(db_session, volunteering_world):
+    world = volunteering_world
+    log(db_session, world, "8")
+    shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    oil = product(db_session, world.project, world.logger, "Ulei", "6", stock=2)
+    shop.purchase(db_session, world.project, world.person, world.logger, {oil.id: 1}, YESTERDAY)
+    log(db_session, world, "6")
+    assert whole(db_session, world) == Decimal("0.00")
+
+
+def test_a_credited_entry_is_never_deleted_behind_the_shop(db_session, volunteering_world):
+    world = volunteering_world
+    entry = log(db_session, world, "3")
+    shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    with pytest.raises(IntegrityError), db_session.begin_nested():  # ON DELETE RESTRICT
+        db_session.delete(entry)
+        db_session.flush()
+    assert whole(db_session, world) == Decimal("3.00")
+
+
+def test_merging_two_records_credited_for_one_session_credits_it_once(db_session, volunteering_world):
+    world = volunteering_world
+    twin = enrolled_person(db_session, world.project, first="Elena", last="Munteanu-Pop")
+    log(db_session, world, "3")
+    log(db_session, world, "3", person=twin)
+    for person in (world.person, twin):
+        shop.credit_volunteer_hours(db_session, world.project, person, world.logger)
+    people.merge_persons(db_session, world.person, twin, SETUP)
+    db_session.flush()
+    assert whole(db_session, world) == Decimal("3.00")
+    assert db_session.scalar(select(func.count()).select_from(VolunteerHours).where(
+        VolunteerHours.person_id.in_([world.person.id, twin.id]))) == 1
+    assert shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger) == []
+    assert whole(db_session, world) == Decimal("3.00")
+
+
+def test_merging_keeps_the_credited_entry_of_a_session(db_session, volunteering_world):
+    world = volunteering_world
+    twin = enrolled_person(db_session, world.project, first="Elena", last="Munteanu-Pop")
+    log(db_session, world, "3")
+    twin_entry = log(db_session, world, "3", person=twin)
+    shop.credit_volunteer_hours(db_session, world.project, twin, world.logger)  # only the absorbed one's
+    people.merge_persons(db_session, world.person, twin, SETUP)
+    db_session.flush()
+    [kept] = db_session.scalars(select(VolunteerHours).where(VolunteerHours.person_id == world.person.id))
+    assert kept.id == twin_entry.id
+    assert shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger) == []
+    assert whole(db_session, world) == Decimal("3.00")
+
+
+def test_a_merge_is_refused_when_the_double_credit_was_spent(db_session, volunteering_world):
+    world = volunteering_world
+    twin = enrolled_person(db_session, world.project, first="Elena", last="Munteanu-Pop")
+    log(db_session, world, "3")
+    log(db_session, world, "3", person=twin)
+    for person in (world.person, twin):
+        shop.credit_volunteer_hours(db_session, world.project, person, world.logger)
+    oil = product(db_session, world.project, world.logger, "Ulei", "2", stock=2)
+    shop.purchase(db_session, world.project, twin, world.logger, {oil.id: 1}, YESTERDAY)
+    with pytest.raises(DomainError) as refused:
+        with db_session.begin_nested():
+            people.merge_persons(db_session, world.person, twin, SETUP)
+    assert refused.value.code == "volunteer_credit_spent"
+
+
+# The ledger in the database: append-only, a purchase reversed once ---------------------------------
+
+def test_the_database_refuses_to_change_or_delete_a_ledger_line(db_session, stocked):
+    world = stocked
+    twin = enrolled_person(db_session, world.project, first="Elena", last="Munteanu-Pop")
+    line = db_session.scalar(select(LedgerLine).where(LedgerLine.person_id == world.person.id).limit(1))
+    for change in ({"hours": Decimal("80")}, {"task": "Altceva"}, {"kind": LedgerKind.correction},
+                   {"day": TODAY}, {"corrects_id": line.id}):
+        with pytest.raises(IntegrityError), db_session.begin_nested():
+            db_session.execute(sa_update(LedgerLine).where(LedgerLine.id == line.id).values(**change))
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(sa_delete(LedgerLine).where(LedgerLine.id == line.id))
+    # A merge moves lines to the kept record: person_id alone may change.
+    db_session.execute(sa_update(LedgerLine).where(LedgerLine.id == line.id).values(person_id=twin.id))
+    db_session.expire_all()
+    assert db_session.get(LedgerLine, line.id).person_id == twin.id
+    assert db_session.get(LedgerLine, line.id).hours == Decimal("8.00")
+
+
+def test_a_credit_lets_go_of_its_entry_only_once_taken_back(db_session, volunteering_world):
+    world = volunteering_world
+    entry = log(db_session, world, "3")
+    [credit] = shop.credit_volunteer_hours(db_session, world.project, world.person, world.logger)
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(sa_update(LedgerLine).where(LedgerLine.id == credit.id).values(volunteer_hours_id=None))
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        other = log(db_session, world, "2", session=None)
+        db_session.execute(sa_update(LedgerLine).where(LedgerLine.id == credit.id).values(volunteer_hours_id=other.id))
+    assert shop.is_credited(db_session, entry.id)
+
+
+def test_the_database_reverses_a_purchase_once(db_session, stocked):
+    world = stocked
+    receipt = shop.purchase(db_session, world.project, world.person, world.recorder, {world.oil.id: 2}, YESTERDAY)
+    shop.reverse_purchase(db_session, receipt, world.manager, "Produsele au fost aduse înapoi")
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.add(LedgerLine(project_id=world.project.id, person_id=world.person.id, kind=LedgerKind.correction,
+                                  day=YESTERDAY, hours=Decimal("3"), task="A doua anulare", purchase_id=receipt.id))
+        db_session.flush()
+    assert ledger_sum(db_session, world.project.id, world.person.id) == Decimal("10.00")

@@ -182,6 +182,8 @@ def test_refused_purchases_say_why_keep_the_quantities_and_leave_nothing(english
         ({oil: "1", soap: "4"}, "Not enough “Săpun” in stock: 3 left, 4 asked for."),
         ({oil: "two"}, "Write a whole number of pieces, for example 2."),
         ({oil: "-1"}, "Write a whole number of pieces, for example 2."),
+        ({oil: "²"}, "Write a whole number of pieces, for example 2."),  # a digit to str.isdigit(), not to int()
+        ({oil: "1", soap: "٣"}, "Write a whole number of pieces, for example 2."),
         ({oil: "", soap: "0"}, "Write how many pieces of at least one product are taken."),
     ]
     for quantities, message in cases:
@@ -196,6 +198,32 @@ def test_refused_purchases_say_why_keep_the_quantities_and_leave_nothing(english
     assert db_session.scalar(select(ShopProduct.stock).where(ShopProduct.id == world.soap.id)) == 3
     bad_day = english.post_form(person_url(world) + "/cumparare", {"cumparare-day": "ieri", oil: "1"})
     assert bad_day.status_code == 422 and "Write the date as dd.mm.yyyy" in bad_day.get_data(as_text=True)
+
+
+def test_a_product_withdrawn_since_the_form_was_shown_is_named_and_nothing_is_bought(english, login_as, db_session,
+                                                                                       world):
+    login_as("staff")
+    earn(db_session, world, "20")
+    world.soap.is_active = False  # withdrawn by a coordinator while the clerk filled in the form
+    db_session.commit()
+    before = (count(db_session, ShopPurchase), count(db_session, LedgerLine), count(db_session, StockMove))
+    day = YESTERDAY.strftime("%d.%m.%Y")
+    oil, soap = f"cumparare-buc-{world.oil.id}", f"cumparare-buc-{world.soap.id}"
+    response = english.post_form(person_url(world) + "/cumparare", {"cumparare-day": day, oil: "1", soap: "2"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "“Săpun” is no longer on offer: nothing was bought." in html
+    assert f'name="{soap}" value="2"' in html and f'name="{oil}" value="1"' in html
+    # A product the shop never had (another project's, or made up).
+    for name in ("cumparare-buc-999999", "cumparare-buc-x"):
+        response = english.post_form(person_url(world) + "/cumparare", {"cumparare-day": day, oil: "1", name: "1"})
+        assert response.status_code == 422
+        assert "The form names a product this shop does not have" in response.get_data(as_text=True)
+    # Nothing typed for the withdrawn product: the rest goes through.
+    assert english.post_form(person_url(world) + "/cumparare", {"cumparare-day": day, oil: "1", soap: ""}
+                             ).status_code == 303
+    assert (count(db_session, ShopPurchase), count(db_session, LedgerLine), count(db_session, StockMove)) == (
+        before[0] + 1, before[1] + 1, before[2] + 1)
 
 
 # Coordinators: products, stock, corrections, reversals ---------------------------------------------

@@ -10,6 +10,9 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
+# The append-only triggers of the shop ledger live in one place, with the code; a later change to them
+# comes with its own migration that drops and installs them again.
+from portal.domain.benefits import ledger_guard
 
 # revision identifiers, used by Alembic.
 revision: str = '0008'
@@ -204,12 +207,15 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['purchase_id'], ['shop_purchase.id'], name=op.f('fk_shop_ledger_line_purchase_id_shop_purchase')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_shop_ledger_line_recorded_by_id_user_account')),
     sa.ForeignKeyConstraint(['verified_by_id'], ['user_account.id'], name=op.f('fk_shop_ledger_line_verified_by_id_user_account')),
-    sa.ForeignKeyConstraint(['volunteer_hours_id'], ['volunteer_hours.id'], name=op.f('fk_shop_ledger_line_volunteer_hours_id_volunteer_hours'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['volunteer_hours_id'], ['volunteer_hours.id'], name=op.f('fk_shop_ledger_line_volunteer_hours_id_volunteer_hours'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shop_ledger_line'))
     )
     with op.batch_alter_table('shop_ledger_line', schema=None) as batch_op:
         batch_op.create_index('ix_shop_ledger_line_project_id_person_id', ['project_id', 'person_id', 'id'], unique=False)
         batch_op.create_index('uq_shop_ledger_line_volunteer_hours_id', ['volunteer_hours_id'], unique=True, sqlite_where=sa.text('volunteer_hours_id IS NOT NULL'), postgresql_where=sa.text('volunteer_hours_id IS NOT NULL'))
+        batch_op.create_index('uq_shop_ledger_line_reversal', ['purchase_id'], unique=True, sqlite_where=sa.text("kind = 'correction' AND purchase_id IS NOT NULL"), postgresql_where=sa.text("kind = 'correction' AND purchase_id IS NOT NULL"))
+    # The ledger is append-only: triggers refuse to change or delete a line.
+    ledger_guard.install(op.get_bind())
 
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.add_column(sa.Column('benefit_kind_id', sa.Integer(), nullable=True))
@@ -225,7 +231,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_indicator_benefit_kind_id_benefit_kind'), type_='foreignkey')
         batch_op.drop_column('benefit_kind_id')
 
+    ledger_guard.uninstall(op.get_bind())
     with op.batch_alter_table('shop_ledger_line', schema=None) as batch_op:
+        batch_op.drop_index('uq_shop_ledger_line_reversal', sqlite_where=sa.text("kind = 'correction' AND purchase_id IS NOT NULL"), postgresql_where=sa.text("kind = 'correction' AND purchase_id IS NOT NULL"))
         batch_op.drop_index('uq_shop_ledger_line_volunteer_hours_id', sqlite_where=sa.text('volunteer_hours_id IS NOT NULL'), postgresql_where=sa.text('volunteer_hours_id IS NOT NULL'))
         batch_op.drop_index('ix_shop_ledger_line_project_id_person_id')
 

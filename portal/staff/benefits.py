@@ -4,12 +4,13 @@ printable payment or hand-over list, and the totals with their workbook.
 Reading a list names many persons: each view of a list (on screen or printed) leaves one audit entry
 naming the list. Every change of a person's line is audited by the service.
 """
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_babel import ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 
 from portal.domain import clock
@@ -31,7 +32,7 @@ from portal.domain.people.models import Person
 from portal.domain.people.queries import search_people
 from portal.domain.projects.models import Project
 from portal.domain.projects.services import project_staff
-from portal.extensions import db
+from portal.extensions import db, htmx
 from portal.i18n import localized, quantity
 from portal.partials import render_page
 from portal.staff import bp
@@ -41,6 +42,7 @@ from portal.staff.benefits_forms import (
     RULE,
     UNIT,
     AddLineForm,
+    DeleteListForm,
     KindForm,
     LineForm,
     ListForm,
@@ -63,6 +65,7 @@ from portal.staff.projects import project_or_404
 from portal.staff.results_forms import plain_number
 
 LABELS = {"category": CATEGORY, "unit": UNIT, "frequency": FREQUENCY, "rule": RULE}
+LINE_ID = re.compile(r"[0-9]{1,18}")
 
 
 @bp.app_template_global("benefit_amount")
@@ -176,6 +179,15 @@ def benefit_kind_edit(kind_id: int):
 
 # Drawing up a list --------------------------------------------------------------------------------
 
+def _default_period(kind: BenefitKind) -> benefits.Period:
+    """The period offered on the form: the current one, or for a kind counting sessions the last one ended
+    (its list waits until every session of the period has been held)."""
+    current = benefits.period_of(kind, clock.today())
+    if kind.rule in benefits.SESSION_RULES:
+        return benefits.period_of(kind, current.start - timedelta(days=1))
+    return current
+
+
 @bp.route("/proiecte/<int:project_id>/beneficii/liste/nou", methods=["GET", "POST"])
 @requires(BENEFITS_PROPOSE)
 def benefit_list_create(project_id: int):
@@ -192,8 +204,7 @@ def benefit_list_create(project_id: int):
             form.kind_id.data = chosen.id
         form.period.data = clock.today().strftime("%Y-%m")
         if chosen is not None:
-            form.period.data = "" if chosen.frequency == BenefitFrequency.once else benefits.period_of(
-                chosen, clock.today()).key
+            form.period.data = "" if chosen.frequency == BenefitFrequency.once else _default_period(chosen).key
     elif form.validate_on_submit():
         kind = next((item for item in active if item.id == form.kind_id.data), None)
         try:
@@ -242,15 +253,19 @@ def _render_list(blist: BenefitList, *, status: int = 200, add_form: AddLineForm
         listed = benefits.listed_elsewhere(db.session, blist.kind_id, blist.period,
                                            [person.id for person in result.people[:20]])
         found = [(person, listed.get(person.id)) for person in result.people[:20]]
-    if not (status != 200 or request.args.get("partial")):
+    # Only htmx's request for the search results gets the fragment, which shows no line of the list; any
+    # other request shows the whole list, and is audited.
+    fragment = request.args.get("partial") == "found" and bool(htmx) and not htmx.boosted
+    if status == 200 and not fragment:
         record(db.session, actor(), AuditAction.view, None, f"benefit list {blist.id}")
     lines = benefits.sorted_lines(blist)
     return render_page(
-        "portal/benefits/list.html", block="found" if request.args.get("partial") == "found" else None,
+        "portal/benefits/list.html", block="found" if fragment else None,
         status_code=status, blist=blist, project=blist.project, kind=blist.kind, lines=lines,
         totals=benefits.list_totals(blist), labels=LABELS, period_label=period_label(blist),
         may_propose=may_propose, may_pay=may_pay,
         may_approve=blist.status == BenefitListStatus.draft and can(BENEFITS_APPROVE, project_id=project_id),
+        may_delete=may_propose,
         text=text, found=found, add_form=add_form or AddLineForm(formdata=None), add_person_id=add_person_id,
         line_form=line_form, line_id=line_id, payment_form=_payment_form(blist, payment_form) if may_pay else None,
         checked=checked if checked is not None else set(), problem=problem, action_form=FlaskForm(formdata=None),
@@ -353,6 +368,32 @@ def benefit_list_approve(list_id: int):
     return redirect(url_for("portal.benefit_list", list_id=list_id), code=303)
 
 
+@bp.route("/beneficii/liste/<int:list_id>/stergere", methods=["GET", "POST"])
+@requires(BENEFITS_PROPOSE)
+def benefit_list_delete(list_id: int):
+    """Delete a draft list with its lines: a confirmation page, then the POST."""
+    blist = _list_or_404(list_id, BENEFITS_PROPOSE)
+    form = DeleteListForm()
+    if blist.status != BenefitListStatus.draft:
+        flash(_("This list has been approved: it no longer changes."), "error")
+        return redirect(url_for("portal.benefit_list", list_id=list_id), code=303)
+    if form.validate_on_submit():
+        project_id, number = blist.project_id, blist.id
+        try:
+            count = benefits.delete_list(db.session, blist, actor())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return redirect(url_for("portal.benefit_list", list_id=list_id), code=303)
+        flash(ngettext("List no. %(number)d has been deleted, with its %(num)d line.",
+                       "List no. %(number)d has been deleted, with its %(num)d lines.", count, number=number),
+              "success")
+        return redirect(url_for("portal.benefits_home", project_id=project_id), code=303)
+    return render_page("portal/benefits/delete.html", form=form, blist=blist, project=blist.project,
+                       kind=blist.kind, totals=benefits.list_totals(blist), period_label=period_label(blist),
+                       status_code=422 if request.method == "POST" else 200)
+
+
 @bp.post("/beneficii/liste/<int:list_id>/plata")
 @requires(BENEFITS_PAY)
 def benefit_list_pay(list_id: int):
@@ -361,12 +402,18 @@ def benefit_list_pay(list_id: int):
     _payment_form(blist, form)
     everyone = request.form.get("toate") == "1"
     checked: set[int] = set()
+    garbled = False
     for value in request.form.getlist("line_ids"):
-        if value.isdigit():
+        if LINE_ID.fullmatch(value):  # ASCII digits only: "²" is a digit to str.isdigit() but not to int()
             checked.add(int(value))
+        else:
+            garbled = True
     line_ids = {line.id for line in blist.lines if not line.is_paid} if everyone else checked
     problem = None
-    if form.validate_on_submit():
+    if garbled and not everyone:
+        form.validate_on_submit()  # the other fields' errors are shown as well
+        problem = _("The persons ticked could not be read: tick them again in the table.")
+    elif form.validate_on_submit():
         try:
             marked = benefits.record_payment(db.session, blist, line_ids, actor(), paid_on=form.paid_on.data,
                                              document_no=form.document_no.data or "", paid_by_id=form.paid_by_id.data)
@@ -419,6 +466,14 @@ def _totals_query(project: Project):
     return by, dates["de_la"], dates["pana_la"], kind_id, errors
 
 
+def _totals_args(by: str, kind_id: int | None) -> dict[str, str]:
+    """The query of a totals link, from what was understood of the request: nothing else is passed on (a stray
+    ?endpoint= or ?_external= would reach url_for)."""
+    values = {"dupa": by, "tip": str(kind_id) if kind_id else "",
+              "de_la": request.args.get("de_la", "")[:20], "pana_la": request.args.get("pana_la", "")[:20]}
+    return {name: value for name, value in values.items() if value}
+
+
 @bp.get("/proiecte/<int:project_id>/beneficii/totaluri")
 @requires(VIEW_PROJECTS)
 def benefit_totals(project_id: int):
@@ -432,7 +487,7 @@ def benefit_totals(project_id: int):
         total=benefits.sum_rows(rows), by=by, errors=errors, first_text=request.args.get("de_la", ""),
         last_text=request.args.get("pana_la", ""), kind_id=kind_id,
         kinds=benefits.kinds(db.session, project.id, active_only=False),
-        xlsx_url=url_for("portal.benefit_totals_xlsx", project_id=project.id, **request.args))
+        xlsx_url=url_for("portal.benefit_totals_xlsx", project_id=project.id, **_totals_args(by, kind_id)))
 
 
 @bp.get("/proiecte/<int:project_id>/beneficii/totaluri.xlsx")
@@ -441,7 +496,8 @@ def benefit_totals_xlsx(project_id: int):
     project = _project(project_id)
     by, first, last, kind_id, errors = _totals_query(project)
     if errors:
-        return redirect(url_for("portal.benefit_totals", project_id=project.id, **request.args), code=303)
+        return redirect(url_for("portal.benefit_totals", project_id=project.id, **_totals_args(by, kind_id)),
+                        code=303)
     content = benefits.totals_workbook(db.session, project, actor(), by=by, first=first, last=last, kind_id=kind_id)
     filename = f"beneficii-{project.code}-{by}-{clock.today().isoformat()}.xlsx"
     return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

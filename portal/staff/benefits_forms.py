@@ -57,7 +57,7 @@ class KindForm(FlaskForm):
     rule = SelectField(_l("Who is entitled"), choices=_choices(RULE), validators=[_required()])
     activity_id = SelectField(_l("Activity"), coerce=id_or_none, validate_choice=False)
     min_sessions = IntegerField(_l("Minimum number of sessions present"), default=1, validators=[
-        Optional(), NumberRange(min=0, max=1000, message=_l("Give a number of sessions between 1 and 1000."))],
+        Optional(), NumberRange(min=0, max=1000, message=_l("Give a number of sessions between 0 and 1000."))],
         render_kw={"inputmode": "numeric", "min": 0})
     is_active = BooleanField(_l("Given now (new lists can be drawn up)"), default=True)
 
@@ -78,6 +78,10 @@ class LineForm(FlaskForm):
     quantity = NumberField(_l("Amount"), validators=[typed_required()],
                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
     note = StringField(_l("Note"), validators=[_length(300)])
+
+
+class DeleteListForm(FlaskForm):
+    """The confirmation step: nothing to fill, only the CSRF token."""
 
 
 class PaymentForm(FlaskForm):

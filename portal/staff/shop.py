@@ -7,6 +7,7 @@ products, stock, corrections and reversals take SHOP_MANAGE.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -313,19 +314,41 @@ def shop_work(project_id: int, person_id: int):
     return _render_person(project, person, work_form=form, status=422)
 
 
-def _typed_quantities(rows: list[QuantityRow]) -> tuple[dict[int, int], bool]:
-    """{product id: quantity} of what was typed, and whether every input was a whole number."""
-    wanted, valid = {}, True
+def _typed_quantities(project: Project, rows: list[QuantityRow]) -> tuple[dict[int, int], bool, str]:
+    """{product id: quantity} of what was typed, whether every input was a whole number of a product on
+    offer, and an error about the form as a whole. A quantity typed for a product withdrawn since the form
+    was shown adds that product's row, with its error: nothing is bought without it unnoticed."""
+    wanted, valid, form_error = {}, True, ""
+    offered = {row.name for row in rows}
+    for name in request.form:
+        if not name.startswith(QUANTITY_PREFIX) or name in offered:
+            continue
+        value = (request.form.get(name) or "").strip()[:10]
+        if not value or (re.fullmatch(r"[0-9]+", value) and not int(value)):
+            continue  # nothing asked of it
+        product_id = name[len(QUANTITY_PREFIX):]
+        product = db.session.get(ShopProduct, int(product_id)) if re.fullmatch(r"[0-9]{1,9}", product_id) else None
+        if product is None or product.project_id != project.id:
+            form_error = _("The form names a product this shop does not have: nothing was bought. Open the page "
+                           "again and type the quantities anew.")
+        else:
+            rows.append(QuantityRow(product, value=value, error=_(
+                "“%(product)s” is no longer on offer: nothing was bought. Clear its quantity to take the other "
+                "products.", product=product.name_ro)))
+        valid = False
     for row in rows:
+        if row.error:
+            continue
         row.value = (request.form.get(row.name) or "").strip()[:10]
         if not row.value:
             continue
-        if not row.value.isdigit():
+        # Digits 0-9 only: "²" or "٣" are digits to str.isdigit() but not to int().
+        if not re.fullmatch(r"[0-9]+", row.value):
             row.error = _("Write a whole number of pieces, for example 2.")
             valid = False
         elif int(row.value):
             wanted[row.product.id] = int(row.value)
-    return wanted, valid
+    return wanted, valid, form_error
 
 
 @bp.post("/proiecte/<int:project_id>/magazin/persoane/<int:person_id>/cumparare")
@@ -334,8 +357,7 @@ def shop_purchase(project_id: int, person_id: int):
     project, person = _recording(project_id, person_id)
     form = PurchaseForm(prefix="cumparare")
     rows = [QuantityRow(product) for product in shop.products(db.session, project.id)]
-    wanted, quantities_valid = _typed_quantities(rows)
-    purchase_error = ""
+    wanted, quantities_valid, purchase_error = _typed_quantities(project, rows)
     if form.validate_on_submit() and quantities_valid:
         try:
             receipt = shop.purchase(db.session, project, person, actor(), wanted, form.day.data)

@@ -267,7 +267,7 @@ class ShopPurchaseItem(Base):
 
 class LedgerLine(Base):
     """A line of a person's shop ledger. Never updated, never deleted: a correction is a new line that
-    points at the one it corrects and says why."""
+    points at the one it corrects and says why. Database triggers enforce it (ledger_guard.py)."""
 
     __tablename__ = "shop_ledger_line"
     __table_args__ = (
@@ -275,6 +275,10 @@ class LedgerLine(Base):
         Index("uq_shop_ledger_line_volunteer_hours_id", "volunteer_hours_id", unique=True,
               sqlite_where=text("volunteer_hours_id IS NOT NULL"),
               postgresql_where=text("volunteer_hours_id IS NOT NULL")),
+        # A purchase is reversed once: one correction line pointing at it.
+        Index("uq_shop_ledger_line_reversal", "purchase_id", unique=True,
+              sqlite_where=text("kind = 'correction' AND purchase_id IS NOT NULL"),
+              postgresql_where=text("kind = 'correction' AND purchase_id IS NOT NULL")),
         CheckConstraint("hours <> 0", name="hours_not_zero"),
         CheckConstraint("kind <> 'work' OR verified_by_id IS NOT NULL", name="work_verified"),
     )
@@ -288,7 +292,8 @@ class LedgerLine(Base):
     task: Mapped[str] = mapped_column(String(300), default="")  # the work, or the reason of a correction
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     purchase_id: Mapped[int | None] = mapped_column(ForeignKey("shop_purchase.id"))
-    volunteer_hours_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_hours.id", ondelete="SET NULL"))
+    # RESTRICT: a credited entry is taken back by a correction before it can go (see ledger_guard.py).
+    volunteer_hours_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_hours.id", ondelete="RESTRICT"))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("shop_ledger_line.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -122,7 +122,7 @@ def save_kind(db: Session, project: Project, actor: Actor, data: BenefitKindData
         raise DomainError(_l("Give a number of sessions between 1 and 1000."), code="benefit_min_sessions",
                           field="min_sessions")
     if not 0 <= min_sessions <= 1000:
-        raise DomainError(_l("Give a number of sessions between 1 and 1000."), code="benefit_min_sessions",
+        raise DomainError(_l("Give a number of sessions between 0 and 1000."), code="benefit_min_sessions",
                           field="min_sessions")
     if data.rule not in SESSION_RULES:
         min_sessions = 0
@@ -280,6 +280,11 @@ def propose_list(db: Session, project: Project, kind: BenefitKind, period_key: s
     if period.start > today:
         raise DomainError(_l("A list is drawn up for a period that has begun, not for a future one."),
                           code="benefit_period_future", field="period")
+    if kind.rule in SESSION_RULES and period.end >= today:
+        raise DomainError(_l("This benefit counts the sessions present in the period: its list is drawn up once "
+                             "the period has ended, after %(end)s, when every session has been held and marked.",
+                             end=period.end.strftime("%d.%m.%Y")), code="benefit_period_running", field="period")
+    _lock_kind(db, kind)
     blist = BenefitList(project_id=project.id, kind_id=kind.id, period=period.key, period_start=period.start,
                         period_end=period.end, status=BenefitListStatus.draft, notes=(notes or "").strip()[:2000],
                         created_by_id=actor.user_id)
@@ -295,7 +300,13 @@ def propose_list(db: Session, project: Project, kind: BenefitKind, period_key: s
         db.add(BenefitLine(list_id=blist.id, kind_id=kind.id, period=period.key, person_id=item.person_id,
                            quantity=item.quantity, sessions=item.sessions, added_manually=False,
                            created_by_id=actor.user_id))
-    db.flush()
+    try:
+        with db.begin_nested():  # the kind's lock keeps other proposals out; a merge moving a line does not
+            db.flush()
+    except IntegrityError:
+        raise DomainError(_l("Someone has just put some of these persons on another list of this benefit and "
+                             "period. Draw the list up again: they will be left out."),
+                          code="benefit_already_listed", field="period") from None
     for line in db.scalars(select(BenefitLine).where(BenefitLine.list_id == blist.id)):
         record(db, actor, AuditAction.create, line.person_id, f"benefit list {blist.id}: proposed line {line.id}")
     record(db, actor, AuditAction.create, None, f"benefit list {blist.id} of {project.code}: {kind.id} {period.key}")
@@ -304,8 +315,19 @@ def propose_list(db: Session, project: Project, kind: BenefitKind, period_key: s
     return blist
 
 
-def _require_draft(blist: BenefitList) -> None:
-    if blist.status != BenefitListStatus.draft:
+def _lock_kind(db: Session, kind: BenefitKind) -> None:
+    """Who is put on a list of the kind takes turns: a second proposal (or a person added by hand) waits for
+    the first to be saved, then sees its lines and leaves those persons out. (SQLite: writers take turns.)"""
+    db.execute(select(BenefitKind.id).where(BenefitKind.id == kind.id).with_for_update())
+
+
+def _require_draft(db: Session, blist: BenefitList) -> None:
+    """The list is still a draft, read again from the database under a lock: an approval saved a moment ago
+    (by someone else, after this list was loaded) is seen, and none can be saved until this change is."""
+    status = db.scalar(select(BenefitList.status).where(BenefitList.id == blist.id).with_for_update())
+    if status is None:
+        raise DomainError(_l("This list has just been deleted."), code="benefit_list_gone")
+    if BenefitListStatus(status) != BenefitListStatus.draft:
         raise DomainError(_l("This list has been approved: it no longer changes."), code="benefit_list_approved")
 
 
@@ -322,7 +344,7 @@ def add_line(db: Session, blist: BenefitList, person: Person, actor: Actor, quan
              note: str = "") -> BenefitLine:
     """Put a person on a draft list by hand (a child who joined late, the winners of a contest)."""
     require(actor, blist.project_id, BENEFITS_PROPOSE)
-    _require_draft(blist)
+    _require_draft(db, blist)
     if person.merged_into_id or person.erased_at:
         raise DomainError(_l("This record is no longer active."), code="person_inactive", field="person_id")
     if not db.scalar(select(Enrollment.id).where(Enrollment.person_id == person.id,
@@ -334,6 +356,7 @@ def add_line(db: Session, blist: BenefitList, person: Person, actor: Actor, quan
     note = normalize_ro(note or "")
     if len(note) > 300:
         raise DomainError(_l("At most %(max)d characters.", max=300), code="too_long", field="note")
+    _lock_kind(db, kind)
     if (problem := _already_listed(db, kind.id, blist.period, person)) is not None:
         raise problem
     line = BenefitLine(list_id=blist.id, kind_id=kind.id, period=blist.period, person_id=person.id,
@@ -355,7 +378,7 @@ def set_line(db: Session, line: BenefitLine, actor: Actor, *, quantity: Decimal 
     """Change what a person receives on a draft list (prizes of different sizes). Whether anything changed."""
     blist = line.benefit_list
     require(actor, blist.project_id, BENEFITS_PROPOSE)
-    _require_draft(blist)
+    _require_draft(db, blist)
     quantity = check_quantity(quantity, blist.kind.unit, field="quantity")
     note = normalize_ro(note or "")
     if len(note) > 300:
@@ -370,7 +393,7 @@ def set_line(db: Session, line: BenefitLine, actor: Actor, *, quantity: Decimal 
 def remove_line(db: Session, line: BenefitLine, actor: Actor) -> None:
     blist = line.benefit_list
     require(actor, blist.project_id, BENEFITS_PROPOSE)
-    _require_draft(blist)
+    _require_draft(db, blist)
     record(db, actor, AuditAction.update, line.person_id, f"benefit list {blist.id}: removed line {line.id}")
     db.delete(line)
     db.flush()
@@ -379,13 +402,40 @@ def remove_line(db: Session, line: BenefitLine, actor: Actor) -> None:
 
 def approve_list(db: Session, blist: BenefitList, actor: Actor) -> None:
     require(actor, blist.project_id, BENEFITS_APPROVE)
-    _require_draft(blist)
+    _require_draft(db, blist)  # locked: a line being added or taken off is saved first, and counted below
     if not db.scalar(select(BenefitLine.id).where(BenefitLine.list_id == blist.id).limit(1)):
         raise DomainError(_l("A list with nobody on it cannot be approved."), code="benefit_list_empty")
-    blist.status = BenefitListStatus.approved
-    blist.approved_by_id, blist.approved_at = actor.user_id, utcnow()
-    db.flush()
+    approved_at = utcnow()
+    changed = db.execute(
+        update(BenefitList).where(BenefitList.id == blist.id, BenefitList.status == BenefitListStatus.draft)
+        .values(status=BenefitListStatus.approved, approved_by_id=actor.user_id, approved_at=approved_at)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise DomainError(_l("This list has been approved: it no longer changes."), code="benefit_list_approved")
+    db.expire(blist, ["status", "approved_by_id", "approved_at", "approved_by"])
     record(db, actor, AuditAction.update, None, f"benefit list {blist.id}: approved")
+
+
+def delete_list(db: Session, blist: BenefitList, actor: Actor) -> int:
+    """Delete a draft list and its lines (a list drawn up by mistake, or left empty). An approved list stays:
+    it is the record of what was, or is to be, paid. How many lines went with it."""
+    require(actor, blist.project_id, BENEFITS_PROPOSE)
+    _require_draft(db, blist)  # locked: no approval, no line added, until this is saved
+    lines = list(db.scalars(select(BenefitLine).where(BenefitLine.list_id == blist.id)
+                            .execution_options(populate_existing=True)))
+    if any(line.paid_on is not None for line in lines):  # a draft is never paid; the database's word, all the same
+        raise DomainError(_l("Some lines of this list have been paid: it cannot be deleted."),
+                          code="benefit_list_paid")
+    for line in lines:
+        record(db, actor, AuditAction.update, line.person_id,
+               f"benefit list {blist.id}: removed line {line.id} (list deleted)")
+        db.delete(line)
+    db.flush()
+    record(db, actor, AuditAction.update, None,
+           f"benefit list {blist.id} of kind {blist.kind_id} {blist.period}: deleted with {len(lines)} lines")
+    db.delete(blist)
+    db.flush()
+    return len(lines)
 
 
 def record_payment(db: Session, blist: BenefitList, line_ids, actor: Actor, *, paid_on: date | None,
@@ -580,6 +630,15 @@ def sum_rows(rows: list[TotalRow]) -> TotalRow:
                     sum((row.pieces for row in rows), Decimal(0)), 0, sum(row.lines for row in rows))
 
 
+def _append(sheet, values: list) -> None:
+    """A row of the workbook where text stays text: a name typed as "=HYPERLINK(...)" or "+1" is shown as it
+    was typed, never read by the spreadsheet as a formula (openpyxl takes any text beginning with "=" for one)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def totals_workbook(db: Session, project: Project, actor: Actor, *, by: str = "kind", first: date | None = None,
                     last: date | None = None, kind_id: int | None = None) -> bytes:
     """The totals as an XLSX workbook, labels in the interface language, amounts as numbers; audited as an export."""
@@ -592,24 +651,24 @@ def totals_workbook(db: Session, project: Project, actor: Actor, *, by: str = "k
     sheet = workbook.active
     sheet.title = _("Benefits")[:31]
     bold = Font(bold=True)
-    sheet.append([_("Benefits paid or handed over")])
+    _append(sheet, [_("Benefits paid or handed over")])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
     period = (f"{first.strftime('%d.%m.%Y') if first else '…'} – {last.strftime('%d.%m.%Y') if last else '…'}")
     for label, value in ((_("Project"), f"{project.code} – {project.title}"), (_("Period"), period),
                          (_("Generated"), utcnow().astimezone(clock.TIMEZONE).strftime("%d.%m.%Y %H:%M"))):
-        sheet.append([label, value])
+        _append(sheet, [label, value])
         sheet.cell(row=sheet.max_row, column=1).font = bold
     sheet.append([])
     headers = [titles[by]] + ([_("Code")] if by in ("person", "activity") else []) + [
         _("Lei"), _("Pieces"), _("Persons"), _("Lines")]
-    sheet.append(headers)
+    _append(sheet, headers)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = bold
     for row in rows + [sum_rows(rows)]:
         values = [row.label] + ([row.code] if by in ("person", "activity") else []) + [
             row.lei, row.pieces, row.persons if row.key is not None else None, row.lines]
-        sheet.append(values)
+        _append(sheet, values)
         amount_column = 3 if by in ("person", "activity") else 2
         sheet.cell(row=sheet.max_row, column=amount_column).number_format = "#,##0.00"
         sheet.cell(row=sheet.max_row, column=amount_column + 1).number_format = "#,##0"
@@ -629,17 +688,26 @@ def merge_person(db: Session, keep: Person, absorb: Person) -> None:
     """The lines move to the kept record. Two lines of one kind and period cannot become one (one of
     them may be paid): the merge is refused, naming them, for someone to sort out first."""
     kept = {(line.kind_id, line.period): line for line in db.scalars(
-        select(BenefitLine).where(BenefitLine.person_id == keep.id))}
+        select(BenefitLine).where(BenefitLine.person_id == keep.id).options(selectinload(BenefitLine.benefit_list)))}
     moving = list(db.scalars(select(BenefitLine).where(BenefitLine.person_id == absorb.id)
-                             .options(selectinload(BenefitLine.kind))))
+                             .options(selectinload(BenefitLine.kind), selectinload(BenefitLine.benefit_list))))
     clashes = [line for line in moving if (line.kind_id, line.period) in kept]
     if clashes:
         line = clashes[0]
-        raise DomainError(_l("%(name)s received %(kind)s for the period %(period)s on both records (lists no. "
-                             "%(first)d and %(second)d): take one of the lines off its list first.",
-                             name=keep.full_name, kind=line.kind.name_ro, period=line.period,
-                             first=kept[(line.kind_id, line.period)].list_id, second=line.list_id),
-                          code="merge_benefit_conflict")
+        other = kept[(line.kind_id, line.period)]
+        names = {"name": keep.full_name, "kind": line.kind.name_ro, "period": line.period,
+                 "first": other.list_id, "second": line.list_id}
+        drafts = sorted({item.list_id for item in (other, line)
+                         if item.benefit_list.status == BenefitListStatus.draft})
+        if drafts:
+            raise DomainError(_l("%(name)s is on list no. %(first)d and on list no. %(second)d for %(kind)s, period "
+                                 "%(period)s, once under each record: merged, they would receive it twice. Take "
+                                 "the line off list no. %(draft)d (still a draft) first, then merge.",
+                                 draft=drafts[-1], **names), code="merge_benefit_conflict")
+        raise DomainError(_l("%(name)s received %(kind)s for the period %(period)s under both records, on list "
+                             "no. %(first)d and on list no. %(second)d (both approved): this is a double payment. "
+                             "A coordinator has to resolve it with the project's accounts; until then the two "
+                             "records cannot be merged.", **names), code="merge_benefit_double_payment")
     for line in moving:
         line.person_id = keep.id
 

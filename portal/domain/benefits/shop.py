@@ -256,6 +256,12 @@ def _add(db: Session, account_id: int, hours: Decimal) -> bool:
     return _rows(result) == 1
 
 
+def _credit(db: Session, account_id: int, hours: Decimal) -> None:
+    """Add hours to an account that must still be there (a merge may have removed it meanwhile)."""
+    if not _add(db, account_id, hours):
+        raise DomainError(_l("This person's record is no longer active."), code="person_inactive")
+
+
 def balance(db: Session, project_id: int, person_id: int) -> Decimal:
     value = db.scalar(select(ShopAccount.balance).where(ShopAccount.project_id == project_id,
                                                         ShopAccount.person_id == person_id))
@@ -318,7 +324,7 @@ def record_work(db: Session, project: Project, person: Person, actor: Actor, *, 
                       task=task, verified_by_id=verified_by_id, recorded_by_id=actor.user_id)
     db.add(line)
     db.flush()
-    _add(db, account_id, hours)
+    _credit(db, account_id, hours)
     record(db, actor, AuditAction.create, person.id, f"shop ledger line {line.id}: work {day.isoformat()} {hours} h")
     return line
 
@@ -356,7 +362,7 @@ def credit_volunteer_hours(db: Session, project: Project, person: Person, actor:
                                   volunteer_hours_id=entry.id, recorded_by_id=actor.user_id)
                 db.add(line)
                 db.flush()
-                _add(db, account_id, line.hours)
+                _credit(db, account_id, line.hours)
         except IntegrityError:
             continue  # credited meanwhile by someone else
         lines.append(line)
@@ -366,6 +372,73 @@ def credit_volunteer_hours(db: Session, project: Project, person: Person, actor:
                f"shop: {len(lines)} volunteer hours entries credited, {total} h "
                f"(lines {', '.join(str(line.id) for line in lines)})")
     return lines
+
+
+def _volunteer_credit(db: Session, entry_id: int) -> tuple[LedgerLine, Decimal] | None:
+    """The line that credited a volunteer-hours entry to the shop, locked until the end of the transaction
+    (a second change of the same entry waits here, then reads the first's correction), and the hours it
+    stands for now: its own and those of the lines correcting it. None: the entry was never credited."""
+    line = db.scalar(select(LedgerLine).where(LedgerLine.volunteer_hours_id == entry_id).with_for_update())
+    if line is None:
+        return None
+    corrected = db.scalar(select(func.coalesce(func.sum(LedgerLine.hours), 0)).where(LedgerLine.corrects_id == line.id))
+    return line, (Decimal(line.hours) + Decimal(corrected)).quantize(CENT)
+
+
+def _volunteer_correction(db: Session, line: LedgerLine, difference: Decimal, actor: Actor | None,
+                          day: date) -> LedgerLine:
+    """A `correction` line of the difference (no task: the ledger page names it), the balance changed by a
+    conditional update; refused, leaving nothing behind, when the hours taken back were spent already."""
+    account_id = _account_id(db, line.project_id, line.person_id, create=True)
+    with db.begin_nested():
+        if not _add(db, account_id, difference):
+            raise DomainError(_l("These volunteer hours were credited to the social shop and %(name)s has already "
+                                 "spent them: %(balance)s h are left, %(hours)s h would be taken back. Reverse a "
+                                 "purchase in the shop first.",
+                                 name=line.person.full_name, hours=_plain(-difference),
+                                 balance=_plain(balance(db, line.project_id, line.person_id))),
+                              code="volunteer_credit_spent", field="hours")
+        correction = LedgerLine(project_id=line.project_id, person_id=line.person_id, kind=LedgerKind.correction,
+                                day=day, hours=difference, task="", corrects_id=line.id,
+                                recorded_by_id=actor.user_id if actor else None)
+        db.add(correction)
+        db.flush()
+    if actor is not None:  # None: a merge of two records, audited as such
+        record(db, actor, AuditAction.update, line.person_id,
+               f"shop ledger line {line.id} corrected by line {correction.id}: volunteer hours changed, {difference:+} h")
+    return correction
+
+
+def volunteer_hours_changed(db: Session, entry, hours: Decimal, actor: Actor, today: date | None = None) -> None:
+    """Volunteer hours are being changed to `hours`: when they were credited to the shop, a correction line
+    brings the credit to the new hours, in the same transaction. Called by volunteering before the change."""
+    credit = _volunteer_credit(db, entry.id)
+    if credit is None:
+        return
+    line, credited = credit
+    difference = (Decimal(hours) - credited).quantize(CENT)
+    if difference:
+        _volunteer_correction(db, line, difference, actor, today or clock.today())
+
+
+def volunteer_hours_removed(db: Session, entry, actor: Actor | None, today: date | None = None) -> None:
+    """Volunteer hours are being removed: when they were credited to the shop, a correction line takes the
+    credit back to zero and the line lets go of the entry (the database allows that of a line whose credit
+    is zero, and nothing else), so that the entry can be deleted. Credited once stays true: an entry
+    recorded again is a new entry, credited from zero."""
+    credit = _volunteer_credit(db, entry.id)
+    if credit is None:
+        return
+    line, credited = credit
+    if credited:
+        _volunteer_correction(db, line, -credited, actor, today or clock.today())
+    db.execute(update(LedgerLine).where(LedgerLine.id == line.id).values(volunteer_hours_id=None)
+               .execution_options(synchronize_session=False))
+    db.expire(line, ["volunteer_hours_id"])
+
+
+def is_credited(db: Session, entry_id: int) -> bool:
+    return db.scalar(select(LedgerLine.id).where(LedgerLine.volunteer_hours_id == entry_id)) is not None
 
 
 # Purchases -----------------------------------------------------------------------------------------
@@ -389,8 +462,16 @@ def purchase(db: Session, project: Project, person: Person, actor: Actor, items:
                           field="items")
     chosen = {product.id: product for product in db.scalars(select(ShopProduct).where(
         ShopProduct.id.in_(wanted), ShopProduct.project_id == project.id, ShopProduct.is_active.is_(True)))}
-    if set(chosen) != set(wanted):
-        raise DomainError(_l("Choose products this shop offers."), code="purchase_product", field="items")
+    for product_id in sorted(set(wanted) - set(chosen)):
+        # Withdrawn (or never of this shop) between the form and the submit: nothing is bought, and the
+        # product is named, rather than the rest going through without it.
+        product = db.get(ShopProduct, product_id)
+        if product is not None and product.project_id == project.id:
+            raise DomainError(_l("“%(product)s” is no longer on offer: nothing was bought. Clear its quantity to "
+                                 "take the other products.", product=product.name_ro),
+                              code="purchase_withdrawn", field=f"product-{product_id}")
+        raise DomainError(_l("Choose products this shop offers."), code="purchase_product",
+                          field=f"product-{product_id}")
     order = sorted(wanted)  # rows are always locked in the same order: the account, then products by id
     lines = [(chosen[product_id], wanted[product_id], Decimal(chosen[product_id].price_hours).quantize(CENT))
              for product_id in order]
@@ -523,18 +604,25 @@ def reverse_purchase(db: Session, purchase: ShopPurchase, actor: Actor, reason: 
                           field="purchase_id")
     original = purchase_line(db, purchase.id)
     account_id = _account_id(db, purchase.project_id, purchase.person_id, create=True)
-    with db.begin_nested():
-        _add(db, account_id, purchase.total_hours)
-        for item in sorted(purchase.items, key=lambda item: item.product_id):
-            db.execute(update(ShopProduct).where(ShopProduct.id == item.product_id)
-                       .values(stock=ShopProduct.stock + item.quantity).execution_options(synchronize_session=False))
-            db.add(StockMove(product_id=item.product_id, delta=item.quantity, reason=RETURNED, purchase_id=purchase.id,
-                             by_id=actor.user_id, note=reason[:300]))
-        line = LedgerLine(project_id=purchase.project_id, person_id=purchase.person_id, kind=LedgerKind.correction,
-                          day=today or clock.today(), hours=purchase.total_hours, task=reason, purchase_id=purchase.id,
-                          corrects_id=original.id if original else None, recorded_by_id=actor.user_id)
-        db.add(line)
-        db.flush()
+    try:
+        with db.begin_nested():
+            _credit(db, account_id, purchase.total_hours)
+            for item in sorted(purchase.items, key=lambda item: item.product_id):
+                db.execute(update(ShopProduct).where(ShopProduct.id == item.product_id)
+                           .values(stock=ShopProduct.stock + item.quantity)
+                           .execution_options(synchronize_session=False))
+                db.add(StockMove(product_id=item.product_id, delta=item.quantity, reason=RETURNED,
+                                 purchase_id=purchase.id, by_id=actor.user_id, note=reason[:300]))
+            line = LedgerLine(project_id=purchase.project_id, person_id=purchase.person_id,
+                              kind=LedgerKind.correction, day=today or clock.today(), hours=purchase.total_hours,
+                              task=reason, purchase_id=purchase.id, corrects_id=original.id if original else None,
+                              recorded_by_id=actor.user_id)
+            db.add(line)
+            db.flush()
+    except IntegrityError:
+        # The unique index on a purchase's correction line: reversed meanwhile by someone else.
+        raise DomainError(_l("This purchase has already been reversed."), code="purchase_reversed",
+                          field="purchase_id") from None
     for item in purchase.items:
         db.expire(item.product, ["stock"])
     record(db, actor, AuditAction.update, purchase.person_id, f"shop purchase no. {purchase.id} reversed by line {line.id}")
@@ -545,11 +633,18 @@ def reverse_purchase(db: Session, purchase: ShopPurchase, actor: Actor, reason: 
 
 def merge_person(db: Session, keep: Person, absorb: Person) -> None:
     """The absorbed record's hours join the kept one's: per project, its balance is added to the kept
-    account (or its account simply moves), and its ledger lines and purchases follow."""
+    account (or its account simply moves), and its ledger lines and purchases follow.
+
+    Both records' accounts are locked first, in id order (the order purchases lock them in): a purchase
+    or a credit of either record at the same moment either ends before the balances are read here, or
+    waits and then finds its account gone (and is refused)."""
     db.flush()
-    kept = dict(db.execute(select(ShopAccount.project_id, ShopAccount.id).where(ShopAccount.person_id == keep.id)).all())
-    for account_id, project_id, amount in db.execute(select(ShopAccount.id, ShopAccount.project_id, ShopAccount.balance)
-                                                     .where(ShopAccount.person_id == absorb.id)).all():
+    accounts = db.execute(select(ShopAccount.id, ShopAccount.project_id, ShopAccount.person_id, ShopAccount.balance)
+                          .where(ShopAccount.person_id.in_([keep.id, absorb.id]))
+                          .order_by(ShopAccount.id).with_for_update()).all()
+    kept = {project_id: account_id for account_id, project_id, person_id, _amount in accounts
+            if person_id == keep.id}
+    for account_id, project_id, _person_id, amount in [row for row in accounts if row.person_id == absorb.id]:
         if project_id in kept:
             _add(db, kept[project_id], Decimal(amount))
             db.execute(delete(ShopAccount).where(ShopAccount.id == account_id)

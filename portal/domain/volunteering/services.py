@@ -796,6 +796,12 @@ def log_hours(db: Session, person: Person, project: Project, hours: Decimal, day
         entry = VolunteerHours(person_id=person.id, project_id=project.id, session_id=session.id if session else None,
                                activity_id=session.activity_id if session else None)
         db.add(entry)
+    elif entry.hours != hours:
+        # Hours already credited to the social shop follow the change there (a correction line), or the
+        # change is refused when the hours taken back were spent already.
+        from portal.domain.benefits import shop
+
+        shop.volunteer_hours_changed(db, entry, hours, actor, today=today)
     entry.day = session.date if session is not None else day
     entry.hours = hours
     entry.task = (normalize_ro(task) or "").strip()[:300] or (session.activity.name_ro if session else "")
@@ -828,8 +834,13 @@ def person_hours(db: Session, person_id: int, project_ids: set[int] | None = Non
     return list(db.scalars(query))
 
 
-def remove_hours(db: Session, entry: VolunteerHours, actor: Actor) -> None:
+def remove_hours(db: Session, entry: VolunteerHours, actor: Actor, *, today: date | None = None) -> None:
+    """Remove an entry. Hours credited to the social shop are taken back there first (a correction line),
+    or the removal is refused when they were spent already."""
+    from portal.domain.benefits import shop
+
     _require(actor, entry.project_id, SIGNUPS_MANAGE)
+    shop.volunteer_hours_removed(db, entry, actor, today=today)
     record(db, actor, AuditAction.update, entry.person_id,
            f"volunteer hours removed: {entry.day.isoformat()} {entry.hours} h")
     db.delete(entry)
@@ -890,13 +901,28 @@ def merge_person(db: Session, keep: Person, absorb: Person) -> None:
     db.execute(update(SignUp).where(SignUp.person_id == absorb.id).values(person_id=keep.id))
     db.execute(update(VolunteerCertificate).where(VolunteerCertificate.person_id == absorb.id)
                .values(person_id=keep.id))
-    kept_sessions = set(db.scalars(select(VolunteerHours.session_id).where(
-        VolunteerHours.person_id == keep.id, VolunteerHours.session_id.is_not(None))))
-    for entry in db.scalars(select(VolunteerHours).where(VolunteerHours.person_id == absorb.id)):
-        if entry.session_id is not None and entry.session_id in kept_sessions:
-            db.delete(entry)  # the same session's hours are already kept on the other record
-        else:
+    from portal.domain.benefits import shop
+
+    kept_sessions = {entry.session_id: entry for entry in db.scalars(select(VolunteerHours).where(
+        VolunteerHours.person_id == keep.id, VolunteerHours.session_id.is_not(None)))}
+    for entry in list(db.scalars(select(VolunteerHours).where(VolunteerHours.person_id == absorb.id))):
+        kept = kept_sessions.get(entry.session_id) if entry.session_id is not None else None
+        if kept is None:
             entry.person_id = keep.id
+        elif not shop.is_credited(db, entry.id):
+            db.delete(entry)  # the same session's hours are already kept on the other record
+        elif not shop.is_credited(db, kept.id):
+            # The absorbed entry is the one credited to the social shop: it stays, the other goes (one
+            # entry per session, credited once).
+            db.delete(kept)
+            db.flush()
+            entry.person_id = keep.id
+        else:
+            # Credited on both records: the absorbed entry's credit is taken back (a correction line; the
+            # merge is refused when those hours were spent already), then the entry goes.
+            shop.volunteer_hours_removed(db, entry, None)  # the merge is audited as such
+            db.delete(entry)
+        db.flush()
     db.flush()
 
 
