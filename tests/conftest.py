@@ -10,7 +10,9 @@ import hashlib
 import os
 import shutil
 import subprocess
+import threading
 import time
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,6 +28,27 @@ from portal.migrations import upgrade
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 TEST_PASSWORD = "parola-de-test-123"
+
+
+def run_together(count: int, work) -> list[str]:
+    """Run work(number, barrier) in `count` threads released at once (work waits on the barrier);
+    the unexpected errors, as text. The concurrency tests' way of making things happen at one moment."""
+    barrier = threading.Barrier(count, timeout=120)
+    errors: list[str] = []
+
+    def run(number: int) -> None:
+        try:
+            work(number, barrier)
+        except Exception:  # noqa: BLE001 — every failure is reported, whatever it is
+            errors.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
+    return errors
 
 
 def skip_or_fail(reason: str):

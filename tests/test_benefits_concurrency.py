@@ -45,7 +45,7 @@ from portal.domain.errors import DomainError
 from portal.domain.people.models import Consent, Enrollment, Person
 from portal.domain.projects.models import Project, ProjectMember, Zone
 from portal.migrations import upgrade
-from tests.conftest import create_pg_database, make_test_app
+from tests.conftest import create_pg_database, make_test_app, run_together
 from tests.test_shop import acting, enrolled_person, make_project, member
 
 PROJECT_CODE = "T-BENEFIT-CONCURRENCY"
@@ -141,24 +141,6 @@ def _actor(db, seeded: dict, number: int) -> Actor:
                  project_permissions={seeded["project"]: frozenset(RIGHTS)})
 
 
-def _together(count: int, work) -> list[str]:
-    """Run work(number, barrier) in `count` threads released at once; the unexpected errors, as text."""
-    barrier = threading.Barrier(count, timeout=120)
-    errors: list[str] = []
-
-    def run(number: int) -> None:
-        try:
-            work(number, barrier)
-        except Exception:  # noqa: BLE001 — every failure is reported, whatever it is
-            errors.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return errors
 
 
 def _in_thread(target) -> tuple[threading.Thread, list]:
@@ -210,7 +192,7 @@ def test_clerks_drawing_up_the_same_list_at_once_list_everyone_once(engine, app,
                 db.rollback()
                 outcomes.append((refused.code, 0, {}))
 
-    assert _together(clerks, work) == []
+    assert run_together(clerks, work) == []
     assert [code for code, _lines_, _left in outcomes] == ["ok"] * clerks
     assert sorted(lines for _code, lines, _left in outcomes) == [0] * (clerks - 1) + [PERSONS]
     full = next(left for _code, lines, left in outcomes if lines == PERSONS)
@@ -273,7 +255,7 @@ def test_one_person_added_to_several_drafts_at_once_is_listed_once(engine, app):
                 db.rollback()
                 outcomes.append(refused.code)
 
-    assert _together(CLERKS, work) == []
+    assert run_together(CLERKS, work) == []
     assert sorted(outcomes) == ["benefit_already_listed"] * (CLERKS - 1) + ["ok"]
     assert len(_lines(engine, seeded)[seeded["people"][0]]) == 1
 
@@ -306,7 +288,7 @@ def test_changes_racing_the_approval_are_saved_before_it_or_refused(engine, app)
                 db.rollback()
                 outcomes[number] = refused.code
 
-    assert _together(CLERKS, work) == []
+    assert run_together(CLERKS, work) == []
     assert outcomes[0] == "ok"
     assert set(outcomes.values()) <= {"ok", "benefit_list_approved"}
     final = {person_id: lines[0][1] for person_id, lines in _lines(engine, seeded).items()}

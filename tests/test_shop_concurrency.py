@@ -38,7 +38,7 @@ from portal.domain.projects.models import Activity, ActivityKind, Project, Proje
 from portal.domain.volunteering import services as volunteering
 from portal.domain.volunteering.models import VolunteerHours
 from portal.migrations import upgrade
-from tests.conftest import create_pg_database, make_test_app
+from tests.conftest import create_pg_database, make_test_app, run_together
 from tests.test_shop import SETUP, acting, enrolled_person, make_project, member
 
 PROJECT_CODE = "T-SHOP-CONCURRENCY"
@@ -122,24 +122,6 @@ def _shop(engine, app, persons: int, hours: str, price: str, stock: int) -> dict
         return {"project": project.id, "clerk": clerk.id, "product": item.id, "people": people}
 
 
-def _together(count: int, work) -> list[str]:
-    """Run work(number, barrier) in `count` threads released at once; the unexpected errors, as text."""
-    barrier = threading.Barrier(count, timeout=120)
-    errors: list[str] = []
-
-    def run(number: int) -> None:
-        try:
-            work(number, barrier)
-        except Exception:  # noqa: BLE001 — every failure is reported, whatever it is
-            errors.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return errors
 
 
 def _buy(engine, app, seeded: dict, person_index, outcomes: list):
@@ -181,7 +163,7 @@ def test_one_person_at_many_counters_pays_once(engine, app, counters):
     """5 hours earned, a 5-hour product bought at `counters` counters at the same moment."""
     seeded = _shop(engine, app, persons=1, hours="5", price="5", stock=100)
     outcomes: list = []
-    assert _together(counters, _buy(engine, app, seeded, lambda _number: 0, outcomes)) == []
+    assert run_together(counters, _buy(engine, app, seeded, lambda _number: 0, outcomes)) == []
     assert len(outcomes) == counters
     assert sum(1 for code, _receipt in outcomes if code == "ok") == 1
     assert {code for code, _receipt in outcomes if code != "ok"} == {"shop_balance"}
@@ -194,7 +176,7 @@ def test_one_person_at_many_counters_pays_once(engine, app, counters):
 def test_many_persons_take_the_last_units_and_the_stock_stops_at_zero(engine, app):
     seeded = _shop(engine, app, persons=BUYERS, hours="5", price="1", stock=LAST_UNITS)
     outcomes: list = []
-    assert _together(BUYERS, _buy(engine, app, seeded, lambda number: number, outcomes)) == []
+    assert run_together(BUYERS, _buy(engine, app, seeded, lambda number: number, outcomes)) == []
     successes = [receipt for code, receipt in outcomes if code == "ok"]
     assert len(successes) == LAST_UNITS
     assert {code for code, _receipt in outcomes if code != "ok"} == {"shop_stock"}
@@ -269,7 +251,7 @@ def test_a_merge_among_purchases_keeps_the_hours_whole(engine, app):
         else:
             buy(number, barrier)
 
-    assert _together(9, work) == []
+    assert run_together(9, work) == []
     assert ("merged", None) in outcomes
     assert {code for code, _receipt in outcomes} <= {"merged", "ok", "shop_balance", "person_inactive"}
     purchases = _whole_after_merge(engine, seeded, Decimal("4"), Decimal("20"))
@@ -309,7 +291,7 @@ def test_credited_volunteer_hours_changed_at_once_stay_equal_to_the_shop(engine,
             db.commit()
             outcomes.append(number)
 
-    assert _together(len(targets), work) == []
+    assert run_together(len(targets), work) == []
     assert len(outcomes) == len(targets)
     balances, sums, *_rest = _state(engine, seeded)
     person = seeded["people"][0]

@@ -10,7 +10,6 @@ SQLite (the embedded default of `make run`). Neither is parametrized by the `bac
 from __future__ import annotations
 
 import threading
-import traceback
 from datetime import date, time, timedelta
 
 import pytest
@@ -26,7 +25,7 @@ from portal.domain.projects.models import Activity, ActivityKind, Project
 from portal.domain.volunteering import services as volunteering
 from portal.domain.volunteering.models import ListingCategory, PublicListing, SignUp, SignUpStatus
 from portal.migrations import upgrade
-from tests.conftest import create_pg_database, make_test_app
+from tests.conftest import create_pg_database, make_test_app, run_together
 
 PEOPLE, PLACES, CANCELLING = 60, 40, 20
 SECRET = "concurrency-secret"
@@ -105,24 +104,6 @@ def _person(number: int) -> volunteering.SignUpData:
         privacy_accepted=True)
 
 
-def _together(count: int, work) -> list[str]:
-    """Run work(number) in `count` threads released at once; the errors, as text."""
-    barrier = threading.Barrier(count, timeout=120)
-    errors: list[str] = []
-
-    def run(number: int) -> None:
-        try:
-            work(number, barrier)
-        except Exception:  # noqa: BLE001 — every failure is reported, whatever it is
-            errors.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting"
-    return errors
 
 
 def _load(db: Session, listing_id: int) -> PublicListing:
@@ -146,7 +127,7 @@ def sixty_sign_ups_for_forty_places(engine, app) -> None:
             volunteering.sign_up(db, listing, _person(number), secret_key=SECRET, links=Links())
             db.commit()
 
-    assert _together(PEOPLE, sign_up) == []
+    assert run_together(PEOPLE, sign_up) == []
     entries = _statuses(engine, listing_id)
     assert len(entries) == PEOPLE
     confirmed = [entry for entry in entries if entry.status == SignUpStatus.confirmed]
@@ -174,7 +155,7 @@ def sixty_sign_ups_for_forty_places(engine, app) -> None:
             volunteering.cancel(db, entry, links=Links(), secret_key=SECRET)
             db.commit()
 
-    assert _together(CANCELLING, cancel) == []
+    assert run_together(CANCELLING, cancel) == []
     after = {entry.id: entry.status for entry in _statuses(engine, listing_id)}
     assert sum(1 for status in after.values() if status == SignUpStatus.confirmed) == PLACES
     assert sum(1 for status in after.values() if status == SignUpStatus.cancelled) == CANCELLING
