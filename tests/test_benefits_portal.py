@@ -134,7 +134,7 @@ def test_a_coordinator_draws_up_changes_approves_pays_and_prints_a_list(english,
     person = client.get(f"/portal/persoane/{world.ana.id}").get_data(as_text=True)
     section = person[person.index('id="beneficii"'):]
     assert f"List no. {blist.id}" in section and "450 lei" in section and "03.11.2025" in section
-    assert f"Test subsidy for 2025-10: 450 lei paid or handed over (list no. {blist.id})" in person
+    assert f"Test subsidy for October 2025: 450 lei paid or handed over (list no. {blist.id})" in person
 
     totals = client.get(f"/portal/proiecte/{project.id}/beneficii/totaluri?dupa=person")
     html = totals.get_data(as_text=True)
@@ -288,7 +288,7 @@ def test_the_person_page_shows_benefits_on_the_timeline_and_the_shop_balance(eng
     assert f"/portal/proiecte/{world.project.id}/magazin/persoane/{world.ana.id}" in section
     assert "2.5 hours" in section
     timeline = html[html.index('id="timeline-title"'):]
-    assert f"Subvenție de test for 2025-10: 500 lei on list no. {blist.id}, not yet paid" in timeline
+    assert f"Subvenție de test for October 2025: 500 lei on list no. {blist.id}, not yet paid" in timeline
     assert '<time datetime="2025-10-01">' in timeline
 
 
@@ -407,4 +407,4 @@ def test_the_printed_list_has_a_caption(english, login_as, db_session, world):
     db_session.commit()
     login_as("viewer")
     html = english.get(f"/portal/beneficii/liste/{blist.id}/tipar").get_data(as_text=True)
-    assert re.search(rf'<caption class="visually-hidden">Payment list no. {blist.id} · [^<]+ · 2025-10</caption>', html)
+    assert re.search(rf'<caption class="visually-hidden">Payment list no. {blist.id} · [^<]+ · October 2025</caption>', html)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_date, ngettext
 from flask_wtf import FlaskForm
 
 from portal.domain import clock
@@ -76,10 +76,14 @@ def benefit_amount(value, unit) -> str:
     return quantity(Decimal(value), BenefitUnit(unit).value)
 
 
+@bp.app_template_global("benefit_period")
 def period_label(blist_or_line) -> str:
+    """The period of a list or line as people say it: "octombrie 2026", "2026", "once"."""
     key = blist_or_line.period
     if key == "once":
         return _("once")
+    if len(key) == 7:  # a month, "2026-10"
+        return format_date(date(int(key[:4]), int(key[5:]), 1), "LLLL yyyy")
     return key
 
 
